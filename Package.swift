@@ -1,0 +1,42 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "custody-ledger",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "ledger", targets: ["ledger"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // C sits at the bottom: the only target that sees OpenSSL's headers.
+        .systemLibrary(
+            name: "COpenSSL",
+            pkgConfig: "openssl",
+            providers: [.apt(["libssl-dev"])]
+        ),
+        .target(name: "LedgerCrypto", dependencies: ["COpenSSL"]),
+        .target(name: "LedgerFormat", dependencies: ["LedgerCrypto"]),
+        .target(name: "LedgerStore", dependencies: ["LedgerFormat"]),
+        .target(name: "LedgerVerify", dependencies: ["LedgerFormat", "LedgerStore", "LedgerCrypto"]),
+        .target(name: "LedgerCore", dependencies: ["LedgerFormat", "LedgerStore", "LedgerCrypto", "LedgerVerify"]),
+        .executableTarget(
+            name: "ledger",
+            dependencies: [
+                "LedgerCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(
+            name: "LedgerCryptoTests",
+            dependencies: ["LedgerCrypto"],
+            resources: [.copy("Resources")]
+        ),
+        .testTarget(name: "LedgerFormatTests", dependencies: ["LedgerFormat"]),
+        .testTarget(name: "LedgerStoreTests", dependencies: ["LedgerStore"]),
+        .testTarget(name: "LedgerCoreTests", dependencies: ["LedgerCore", "LedgerVerify"]),
+        .testTarget(name: "LedgerCLITests", dependencies: ["ledger"]),
+    ]
+)

@@ -1,0 +1,151 @@
+import LedgerCrypto
+import LedgerFormat
+import LedgerStore
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The milliseconds-since-epoch clock the ledger stamps entries with.
+public typealias Clock = @Sendable () -> Int64
+
+/// The system clock in milliseconds since the Unix epoch.
+public let systemClock: Clock = {
+    var now = timespec()
+    clock_gettime(CLOCK_REALTIME, &now)
+    return Int64(now.tv_sec) * 1000 + Int64(now.tv_nsec) / 1_000_000
+}
+
+/// An open ledger with its single writer: checks every submission against the registry and appends.
+///
+/// Reads go through `LedgerReader`, which needs no lock. Every submission of a batch is checked before
+/// anything is written; a refused batch writes nothing.
+public final class Ledger {
+    public let layout: StoreLayout
+    /// Who may sign, as of the newest entry.
+    public private(set) var registry: Registry
+    let writer: SegmentWriter
+    let clock: Clock
+
+    /// What the writer's recovery did on open (a torn tail cut), if anything.
+    public var recovery: RecoveryReport? { writer.recovery }
+    /// The newest entry.
+    public var head: Head? { writer.head }
+    /// The ledger's origin.
+    public var origin: String { registry.origin }
+
+    /// Creates a ledger in `layout` whose genesis entry names `origin` and the operator's key.
+    public static func create(layout: StoreLayout, origin: String, operatorKey: PrivateKey, clock: @escaping Clock = systemClock) throws -> Ledger {
+        if let problem = GenesisBody.originProblem(origin) { throw InputError(source: "origin", reason: problem) }
+        guard operatorKey.algorithm == .ed25519 else {
+            throw InputError(source: "operator key", reason: "must be Ed25519 (checkpoints are Ed25519 signed notes)")
+        }
+        let writer = try SegmentWriter(layout: layout, create: true)
+        let now = clock()
+        let body = GenesisBody(origin: origin, operatorKey: operatorKey.publicKey).json
+        let submission = Submission(signer: Submission.operatorSigner, keyID: operatorKey.publicKey.keyID, algorithm: .ed25519,
+                                    signedAt: now, bodyType: OperatorBody.genesis, bodyVersion: 1, body: body.canonicalBytes)
+        let signature = try submission.sign(with: operatorKey, origin: origin)
+        let appended = try writer.append([PendingEntry(submission: submission, signature: signature)], now: now)
+        let registry = try Registry(genesis: appended[0].entry, trustAnchor: operatorKey.publicKey)
+        return Ledger(layout: layout, registry: registry, writer: writer, clock: clock)
+    }
+
+    /// Opens an existing ledger for appending: takes the lock, recovers a torn tail, replays the registry.
+    /// With `trustAnchor`, the genesis entry must name that operator key.
+    public static func open(layout: StoreLayout, trustAnchor: PublicKey? = nil, clock: @escaping Clock = systemClock) throws -> Ledger {
+        let writer = try SegmentWriter(layout: layout)
+        let registry = try replayRegistry(layout: layout, trustAnchor: trustAnchor)
+        return Ledger(layout: layout, registry: registry, writer: writer, clock: clock)
+    }
+
+    /// The registry as of the newest entry, replayed from the operator entries (checking their signatures).
+    public static func replayRegistry(layout: StoreLayout, trustAnchor: PublicKey?) throws -> Registry {
+        var registry: Registry?
+        try LedgerReader(layout: layout).forEach { appended in
+            let entry = appended.entry
+            if entry.seq == 0 {
+                registry = try Registry(genesis: entry, trustAnchor: trustAnchor)
+            } else if OperatorBody.all.contains(entry.submission.bodyType), var current = registry {
+                try current.checkSignature(of: entry)
+                try current.apply(entry)
+                registry = current
+            }
+            return true
+        }
+        guard let registry else { throw StoreError.noLedger(directory: layout.directory) }
+        return registry
+    }
+
+    init(layout: StoreLayout, registry: Registry, writer: SegmentWriter, clock: @escaping Clock) {
+        self.layout = layout
+        self.registry = registry
+        self.writer = writer
+        self.clock = clock
+    }
+
+    /// Releases the writer lock.
+    public func close() { writer.close() }
+
+    /// A submission of `input` signed by `key`; the signer is the partner the registry gives the key to
+    /// (or the operator, for the operator's key).
+    public func sign(_ input: BodyInput, with key: PrivateKey, source: String = "input") throws -> PendingEntry {
+        let keyID = key.publicKey.keyID
+        let signer: String
+        if keyID == registry.operatorKey.keyID {
+            signer = Submission.operatorSigner
+        } else if let partner = registry.partner(forKey: keyID) {
+            signer = partner.gln
+        } else {
+            throw InputError(source: source, reason: "key \(keyID) is not registered to any partner (register it with `ledger partner add` or `ledger partner key add`)", code: "unknown-key")
+        }
+        let submission = Submission(signer: signer, keyID: keyID, algorithm: key.algorithm, signedAt: clock(),
+                                    bodyType: input.type, bodyVersion: input.version, body: input.canonicalBody)
+        return PendingEntry(submission: submission, signature: try submission.sign(with: key, origin: origin))
+    }
+
+    /// Checks every submission (body form, signer, key, signature, registry changes), then appends them as one
+    /// durable batch. `sources` name the submissions in errors (file names); a refusal writes nothing.
+    @discardableResult
+    public func append(_ pending: [PendingEntry], sources: [String]? = nil) throws -> [AppendedEntry] {
+        var scratch = registry
+        let now = max(clock(), head?.appendedAt ?? 0)
+        var seq = (head?.seq ?? 0) + 1
+        for (index, item) in pending.enumerated() {
+            let source = sources?[index] ?? "input \(index + 1)"
+            try Self.checkForm(item.submission, source: source)
+            let probe = Entry(seq: seq, appendedAt: now, prevHash: EntryFormat.zeroHash, submission: item.submission, signature: item.signature)
+            do {
+                try scratch.checkSignature(of: probe)
+                try scratch.apply(probe)
+            } catch {
+                throw InputError(source: source, reason: error.message, code: error.code)
+            }
+            seq += 1
+        }
+        let appended = try writer.append(pending, now: now)
+        registry = scratch
+        return appended
+    }
+
+    /// Refuses submissions the ledger would not write: unknown body types, non-canonical or non-object bodies.
+    static func checkForm(_ submission: Submission, source: String) throws {
+        guard BodyTypes.all.contains(submission.bodyType) else {
+            throw InputError(source: source, reason: "unknown body type \"\(submission.bodyType)\"", code: "unknown-body-type")
+        }
+        guard submission.bodyType != OperatorBody.genesis else {
+            throw InputError(source: source, reason: "a \(OperatorBody.genesis) body may appear only at entry 0", code: "duplicate-genesis")
+        }
+        guard submission.bodyVersion == 1 else {
+            throw InputError(source: source, reason: "version \(submission.bodyVersion) of \(submission.bodyType) is unknown", code: "unknown-body-version")
+        }
+        let value: JSONValue
+        do { value = try JSONValue.parse(submission.body) } catch {
+            throw InputError(source: source, reason: "body: \(error)", code: "bad-body")
+        }
+        guard case .object = value, value.canonicalBytes == submission.body else {
+            throw InputError(source: source, reason: "body must be a JSON object in canonical form (RFC 8785)", code: "bad-body")
+        }
+    }
+}

@@ -1,0 +1,108 @@
+/// Appends the ledger's big-endian primitives to a byte buffer.
+public struct ByteWriter: Sendable {
+    /// The bytes written so far.
+    public private(set) var bytes: [UInt8]
+
+    public init(capacity: Int = 256) {
+        bytes = []
+        bytes.reserveCapacity(capacity)
+    }
+
+    public mutating func u8(_ value: UInt8) { bytes.append(value) }
+    public mutating func u16(_ value: UInt16) { bytes += [UInt8(value >> 8), UInt8(value & 0xff)] }
+    public mutating func u32(_ value: UInt32) {
+        for shift in stride(from: 24, through: 0, by: -8) { bytes.append(UInt8(truncatingIfNeeded: value >> UInt32(shift))) }
+    }
+    public mutating func u64(_ value: UInt64) {
+        for shift in stride(from: 56, through: 0, by: -8) { bytes.append(UInt8(truncatingIfNeeded: value >> UInt64(shift))) }
+    }
+    public mutating func i64(_ value: Int64) { u64(UInt64(bitPattern: value)) }
+    public mutating func raw<Bytes: Sequence>(_ value: Bytes) where Bytes.Element == UInt8 { bytes += value }
+    /// A string of at most 255 UTF-8 bytes after a one-byte length.
+    public mutating func str8(_ value: String) {
+        let utf8 = Array(value.utf8)
+        precondition(utf8.count <= 255, "str8 longer than 255 bytes")
+        u8(UInt8(utf8.count))
+        raw(utf8)
+    }
+    /// Bytes after a two-byte length.
+    public mutating func bytes16(_ value: [UInt8]) {
+        precondition(value.count <= 0xFFFF, "bytes16 longer than 65535 bytes")
+        u16(UInt16(value.count))
+        raw(value)
+    }
+    /// Bytes after a four-byte length.
+    public mutating func bytes32(_ value: [UInt8]) {
+        u32(UInt32(value.count))
+        raw(value)
+    }
+}
+
+/// Why bytes could not be decoded: the field and the reason.
+public struct DecodeError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// The field being read, e.g. "signer".
+    public var field: String
+    /// What was wrong with it.
+    public var reason: String
+    public init(field: String, reason: String) {
+        self.field = field
+        self.reason = reason
+    }
+    public var description: String { "field \(field): \(reason)" }
+}
+
+/// Reads the ledger's big-endian primitives from a buffer, refusing anything short or malformed.
+public struct ByteReader: ~Copyable {
+    let base: UnsafeRawBufferPointer
+    /// The read position.
+    public private(set) var offset: Int
+
+    public init(_ base: UnsafeRawBufferPointer) {
+        self.base = base
+        self.offset = 0
+    }
+
+    /// Bytes not yet read.
+    public var remaining: Int { base.count - offset }
+
+    mutating func take(_ count: Int, _ field: String) throws(DecodeError) -> UnsafeRawBufferPointer {
+        guard count <= remaining else {
+            throw DecodeError(field: field, reason: "needs \(count) bytes but only \(remaining) remain")
+        }
+        defer { offset += count }
+        return UnsafeRawBufferPointer(rebasing: base[offset..<offset + count])
+    }
+
+    public mutating func u8(_ field: String) throws(DecodeError) -> UInt8 { try take(1, field)[0] }
+    public mutating func u16(_ field: String) throws(DecodeError) -> UInt16 {
+        let b = try take(2, field)
+        return UInt16(b[0]) << 8 | UInt16(b[1])
+    }
+    public mutating func u32(_ field: String) throws(DecodeError) -> UInt32 {
+        let b = try take(4, field)
+        return b.reduce(0) { $0 << 8 | UInt32($1) }
+    }
+    public mutating func u64(_ field: String) throws(DecodeError) -> UInt64 {
+        let b = try take(8, field)
+        return b.reduce(0) { $0 << 8 | UInt64($1) }
+    }
+    public mutating func i64(_ field: String) throws(DecodeError) -> Int64 { Int64(bitPattern: try u64(field)) }
+    public mutating func raw(_ count: Int, _ field: String) throws(DecodeError) -> [UInt8] { Array(try take(count, field)) }
+    public mutating func str8(_ field: String) throws(DecodeError) -> String {
+        let length = Int(try u8(field))
+        let bytes = try take(length, field)
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            throw DecodeError(field: field, reason: "is not valid UTF-8")
+        }
+        return text
+    }
+    public mutating func bytes16(_ field: String) throws(DecodeError) -> [UInt8] {
+        let length = Int(try u16(field))
+        return Array(try take(length, field))
+    }
+    public mutating func bytes32(_ field: String, max: Int) throws(DecodeError) -> [UInt8] {
+        let length = Int(try u32(field))
+        guard length <= max else { throw DecodeError(field: field, reason: "length \(length) exceeds the limit of \(max) bytes") }
+        return Array(try take(length, field))
+    }
+}

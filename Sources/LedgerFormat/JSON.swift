@@ -1,0 +1,353 @@
+/// A JSON value, as the ledger reads and writes entry bodies.
+///
+/// The ledger accepts a strict subset of RFC 8259: numbers must be integers in the IEEE-754
+/// exactly-representable range (±(2^53 − 1)), object keys must be unique, and nesting is bounded.
+/// `canonicalBytes` is the RFC 8785 (JCS) serialisation of such a value, so any JCS library
+/// reproduces the bytes a partner signs.
+public enum JSONValue: Sendable, Hashable {
+    case null
+    case bool(Bool)
+    case integer(Int64)
+    case string(String)
+    case array([JSONValue])
+    case object([String: JSONValue])
+
+    /// The largest magnitude an integer may have (2^53 − 1), so every JSON implementation reads it exactly.
+    public static let maxSafeInteger: Int64 = 9_007_199_254_740_991
+
+    /// The member `key` of an object, or nil.
+    public subscript(key: String) -> JSONValue? {
+        if case .object(let members) = self { return members[key] }
+        return nil
+    }
+
+    /// The string, if this is one.
+    public var stringValue: String? { if case .string(let s) = self { return s } else { return nil } }
+    /// The integer, if this is one.
+    public var integerValue: Int64? { if case .integer(let i) = self { return i } else { return nil } }
+    /// The bool, if this is one.
+    public var boolValue: Bool? { if case .bool(let b) = self { return b } else { return nil } }
+    /// The elements, if this is an array.
+    public var arrayValue: [JSONValue]? { if case .array(let a) = self { return a } else { return nil } }
+    /// The members, if this is an object.
+    public var objectValue: [String: JSONValue]? { if case .object(let o) = self { return o } else { return nil } }
+
+    /// A short name of the value's kind, for error messages.
+    public var kindName: String {
+        switch self {
+        case .null: "null"
+        case .bool: "a boolean"
+        case .integer: "an integer"
+        case .string: "a string"
+        case .array: "an array"
+        case .object: "an object"
+        }
+    }
+}
+
+/// Why a JSON text was refused, and where (byte offset).
+public struct JSONError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// Byte offset into the text where the problem was found.
+    public var offset: Int
+    /// What is wrong there.
+    public var reason: String
+    public var description: String { "invalid JSON at byte \(offset): \(reason)" }
+}
+
+extension JSONValue {
+    /// Parses a JSON text strictly (see the type's documentation); `maxDepth` bounds nesting.
+    public static func parse(_ bytes: [UInt8], maxDepth: Int = 64) throws(JSONError) -> JSONValue {
+        var parser = JSONParser(bytes: bytes, maxDepth: maxDepth)
+        return try parser.parseDocument()
+    }
+
+    /// Parses a JSON text given as a Swift string.
+    public static func parse(_ text: String, maxDepth: Int = 64) throws(JSONError) -> JSONValue {
+        try parse(Array(text.utf8), maxDepth: maxDepth)
+    }
+
+    /// The RFC 8785 canonical form: no whitespace, object members sorted by the UTF-16 code units of
+    /// their keys, strings with only the mandatory escapes, integers in plain decimal.
+    public var canonicalBytes: [UInt8] {
+        var out: [UInt8] = []
+        writeCanonical(into: &out)
+        return out
+    }
+
+    /// The canonical form as a string.
+    public var canonicalString: String { String(decoding: canonicalBytes, as: UTF8.self) }
+
+    func writeCanonical(into out: inout [UInt8]) {
+        switch self {
+        case .null: out += Array("null".utf8)
+        case .bool(let b): out += Array((b ? "true" : "false").utf8)
+        case .integer(let i): out += Array(String(i).utf8)
+        case .string(let s): JSONValue.writeString(s, into: &out)
+        case .array(let elements):
+            out.append(UInt8(ascii: "["))
+            for (index, element) in elements.enumerated() {
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                element.writeCanonical(into: &out)
+            }
+            out.append(UInt8(ascii: "]"))
+        case .object(let members):
+            out.append(UInt8(ascii: "{"))
+            let keys = members.keys.sorted { $0.utf16.lexicographicallyPrecedes($1.utf16) }
+            for (index, key) in keys.enumerated() {
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                JSONValue.writeString(key, into: &out)
+                out.append(UInt8(ascii: ":"))
+                members[key]!.writeCanonical(into: &out)
+            }
+            out.append(UInt8(ascii: "}"))
+        }
+    }
+
+    static func writeString(_ s: String, into out: inout [UInt8]) {
+        let hex = Array("0123456789abcdef".utf8)
+        out.append(UInt8(ascii: "\""))
+        for byte in s.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): out += [UInt8(ascii: "\\"), UInt8(ascii: "\"")]
+            case UInt8(ascii: "\\"): out += [UInt8(ascii: "\\"), UInt8(ascii: "\\")]
+            case 0x08: out += [UInt8(ascii: "\\"), UInt8(ascii: "b")]
+            case 0x09: out += [UInt8(ascii: "\\"), UInt8(ascii: "t")]
+            case 0x0A: out += [UInt8(ascii: "\\"), UInt8(ascii: "n")]
+            case 0x0C: out += [UInt8(ascii: "\\"), UInt8(ascii: "f")]
+            case 0x0D: out += [UInt8(ascii: "\\"), UInt8(ascii: "r")]
+            case 0x00..<0x20:
+                out += Array("\\u00".utf8)
+                out.append(hex[Int(byte >> 4)])
+                out.append(hex[Int(byte & 0xf)])
+            default: out.append(byte)
+            }
+        }
+        out.append(UInt8(ascii: "\""))
+    }
+}
+
+/// A recursive-descent parser over UTF-8 bytes; strict RFC 8259 plus the ledger's restrictions.
+struct JSONParser {
+    let bytes: [UInt8]
+    let maxDepth: Int
+    var index = 0
+
+    init(bytes: [UInt8], maxDepth: Int) {
+        self.bytes = bytes
+        self.maxDepth = maxDepth
+    }
+
+    func fail(_ reason: String, at offset: Int? = nil) -> JSONError {
+        JSONError(offset: offset ?? index, reason: reason)
+    }
+
+    mutating func parseDocument() throws(JSONError) -> JSONValue {
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { throw fail("a byte-order mark is not allowed") }
+        skipWhitespace()
+        let value = try parseValue(depth: 0)
+        skipWhitespace()
+        guard index == bytes.count else { throw fail("unexpected data after the JSON value") }
+        return value
+    }
+
+    mutating func skipWhitespace() {
+        while index < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[index]) { index += 1 }
+    }
+
+    mutating func parseValue(depth: Int) throws(JSONError) -> JSONValue {
+        guard depth <= maxDepth else { throw fail("nesting deeper than \(maxDepth) levels") }
+        guard index < bytes.count else { throw fail("unexpected end of input") }
+        switch bytes[index] {
+        case UInt8(ascii: "{"): return try parseObject(depth: depth)
+        case UInt8(ascii: "["): return try parseArray(depth: depth)
+        case UInt8(ascii: "\""): return .string(try parseString())
+        case UInt8(ascii: "t"): try expectLiteral("true"); return .bool(true)
+        case UInt8(ascii: "f"): try expectLiteral("false"); return .bool(false)
+        case UInt8(ascii: "n"): try expectLiteral("null"); return .null
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return try parseNumber()
+        default: throw fail("unexpected character '\(Self.printable(bytes[index]))'")
+        }
+    }
+
+    static func printable(_ byte: UInt8) -> String {
+        (0x20..<0x7F).contains(byte) ? String(UnicodeScalar(byte)) : String(format: byte)
+    }
+
+    mutating func expectLiteral(_ literal: String) throws(JSONError) {
+        let expected = Array(literal.utf8)
+        guard bytes.count - index >= expected.count, Array(bytes[index..<index + expected.count]) == expected else {
+            throw fail("invalid literal (expected \(literal))")
+        }
+        index += expected.count
+    }
+
+    mutating func parseObject(depth: Int) throws(JSONError) -> JSONValue {
+        index += 1
+        var members: [String: JSONValue] = [:]
+        skipWhitespace()
+        if index < bytes.count, bytes[index] == UInt8(ascii: "}") { index += 1; return .object(members) }
+        while true {
+            skipWhitespace()
+            guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw fail("expected a member name in quotes") }
+            let keyOffset = index
+            let key = try parseString()
+            guard members[key] == nil else { throw fail("duplicate member name \"\(key)\"", at: keyOffset) }
+            skipWhitespace()
+            guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw fail("expected ':' after member name") }
+            index += 1
+            skipWhitespace()
+            members[key] = try parseValue(depth: depth + 1)
+            skipWhitespace()
+            guard index < bytes.count else { throw fail("unexpected end of input in an object") }
+            if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
+            if bytes[index] == UInt8(ascii: "}") { index += 1; return .object(members) }
+            throw fail("expected ',' or '}' in an object")
+        }
+    }
+
+    mutating func parseArray(depth: Int) throws(JSONError) -> JSONValue {
+        index += 1
+        var elements: [JSONValue] = []
+        skipWhitespace()
+        if index < bytes.count, bytes[index] == UInt8(ascii: "]") { index += 1; return .array(elements) }
+        while true {
+            skipWhitespace()
+            elements.append(try parseValue(depth: depth + 1))
+            skipWhitespace()
+            guard index < bytes.count else { throw fail("unexpected end of input in an array") }
+            if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
+            if bytes[index] == UInt8(ascii: "]") { index += 1; return .array(elements) }
+            throw fail("expected ',' or ']' in an array")
+        }
+    }
+
+    mutating func parseNumber() throws(JSONError) -> JSONValue {
+        let start = index
+        if bytes[index] == UInt8(ascii: "-") { index += 1 }
+        let digitsStart = index
+        while index < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[index]) { index += 1 }
+        guard index > digitsStart else { throw fail("a number needs digits", at: start) }
+        if index < bytes.count, [UInt8(ascii: "."), UInt8(ascii: "e"), UInt8(ascii: "E")].contains(bytes[index]) {
+            throw fail("only integer numbers are allowed (write fractions and decimals as strings)", at: start)
+        }
+        if bytes[digitsStart] == UInt8(ascii: "0"), index - digitsStart > 1 { throw fail("leading zeros are not allowed", at: start) }
+        let text = String(decoding: bytes[start..<index], as: UTF8.self)
+        guard let value = Int64(text), abs(value) <= JSONValue.maxSafeInteger else {
+            throw fail("integer \(text) is outside ±(2^53 − 1)", at: start)
+        }
+        if value == 0, bytes[start] == UInt8(ascii: "-") { throw fail("-0 is not allowed", at: start) }
+        return .integer(value)
+    }
+
+    mutating func parseString() throws(JSONError) -> String {
+        let start = index
+        index += 1
+        var utf8: [UInt8] = []
+        while true {
+            guard index < bytes.count else { throw fail("unterminated string", at: start) }
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "\"") {
+                index += 1
+                break
+            }
+            if byte < 0x20 { throw fail("control character 0x\(String(byte, radix: 16)) must be escaped in a string") }
+            guard byte == UInt8(ascii: "\\") else {
+                utf8.append(byte)
+                index += 1
+                continue
+            }
+            index += 1
+            guard index < bytes.count else { throw fail("unterminated escape", at: start) }
+            let escape = bytes[index]
+            index += 1
+            let scalar: UnicodeScalar
+            switch escape {
+            case UInt8(ascii: "\""): scalar = "\""
+            case UInt8(ascii: "\\"): scalar = "\\"
+            case UInt8(ascii: "/"): scalar = "/"
+            case UInt8(ascii: "b"): scalar = "\u{08}"
+            case UInt8(ascii: "f"): scalar = "\u{0C}"
+            case UInt8(ascii: "n"): scalar = "\n"
+            case UInt8(ascii: "r"): scalar = "\r"
+            case UInt8(ascii: "t"): scalar = "\t"
+            case UInt8(ascii: "u"):
+                let unit = try parseHex4()
+                if (0xD800..<0xDC00).contains(unit) {
+                    guard index + 6 <= bytes.count, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u") else {
+                        throw fail("lone high surrogate \\u\(String(unit, radix: 16))")
+                    }
+                    index += 2
+                    let low = try parseHex4()
+                    guard (0xDC00..<0xE000).contains(low) else { throw fail("high surrogate not followed by a low surrogate") }
+                    scalar = UnicodeScalar(0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00))!
+                } else if (0xDC00..<0xE000).contains(unit) {
+                    throw fail("lone low surrogate \\u\(String(unit, radix: 16))")
+                } else {
+                    scalar = UnicodeScalar(unit)!
+                }
+            default: throw fail("invalid escape '\\\(Self.printable(escape))'")
+            }
+            utf8 += Array(String(scalar).utf8)
+        }
+        guard let decoded = String(validating: utf8, as: UTF8.self) else { throw fail("invalid UTF-8 in a string", at: start) }
+        return decoded
+    }
+
+    mutating func parseHex4() throws(JSONError) -> UInt32 {
+        guard index + 4 <= bytes.count else { throw fail("truncated \\u escape") }
+        var value: UInt32 = 0
+        for _ in 0..<4 {
+            let c = bytes[index]
+            let digit: UInt32
+            switch c {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = UInt32(c - UInt8(ascii: "0"))
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = UInt32(c - UInt8(ascii: "a") + 10)
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = UInt32(c - UInt8(ascii: "A") + 10)
+            default: throw fail("invalid hex digit in a \\u escape")
+            }
+            value = value << 4 | digit
+            index += 1
+        }
+        return value
+    }
+}
+
+private extension String {
+    init(format byte: UInt8) { self = "0x" + String(byte, radix: 16) }
+}
+
+extension JSONValue {
+    /// Human-readable JSON: two-space indentation, members sorted as in the canonical form.
+    public var prettyString: String {
+        var out: [UInt8] = []
+        writePretty(into: &out, indent: 0)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    func writePretty(into out: inout [UInt8], indent: Int) {
+        let pad = { (level: Int) -> [UInt8] in [UInt8](repeating: 0x20, count: level * 2) }
+        switch self {
+        case .array(let elements) where !elements.isEmpty:
+            out += Array("[\n".utf8)
+            for (index, element) in elements.enumerated() {
+                out += pad(indent + 1)
+                element.writePretty(into: &out, indent: indent + 1)
+                out += Array((index < elements.count - 1 ? ",\n" : "\n").utf8)
+            }
+            out += pad(indent) + [UInt8(ascii: "]")]
+        case .object(let members) where !members.isEmpty:
+            out += Array("{\n".utf8)
+            let keys = members.keys.sorted { $0.utf16.lexicographicallyPrecedes($1.utf16) }
+            for (index, key) in keys.enumerated() {
+                out += pad(indent + 1)
+                JSONValue.writeString(key, into: &out)
+                out += Array(": ".utf8)
+                members[key]!.writePretty(into: &out, indent: indent + 1)
+                out += Array((index < keys.count - 1 ? ",\n" : "\n").utf8)
+            }
+            out += pad(indent) + [UInt8(ascii: "}")]
+        default:
+            writeCanonical(into: &out)
+        }
+    }
+}

@@ -1,0 +1,245 @@
+import LedgerCrypto
+import LedgerFormat
+import LedgerStore
+
+/// What kind of integrity failure a finding is.
+public enum FindingKind: String, Sendable, Hashable, CaseIterable {
+    /// Segment or frame bytes that cannot be read as frames.
+    case framing
+    /// An entry whose bytes do not decode.
+    case decoding
+    /// A sequence number out of place: missing, repeated or reordered entries.
+    case sequence
+    /// The hash stored with an entry does not match its bytes.
+    case entryHash = "entry-hash"
+    /// An entry's previous-entry hash does not match the entry before it.
+    case chain
+    /// The signature fails, or the key was not registered, valid or unrevoked for that entry.
+    case signature
+    /// An operator entry whose registry change is invalid (or a bad genesis).
+    case registry
+    /// A body that is not canonical JSON.
+    case body
+    /// The log ends before the last acknowledged entry recorded in HEAD, or disagrees with it.
+    case truncation
+}
+
+/// One integrity failure, naming the entry.
+public struct Finding: Sendable, Hashable, CustomStringConvertible {
+    /// The entry concerned (for a missing entry, the one that should be there).
+    public var seq: UInt64
+    /// The entry's stored hash (hex), when it could be read.
+    public var entryHash: String?
+    public var kind: FindingKind
+    public var reason: String
+    /// Where in the files: `segment@offset`.
+    public var location: String?
+
+    public var description: String {
+        var text = "entry \(seq): \(kind.rawValue): \(reason)"
+        if let location { text += " [\(location)]" }
+        return text
+    }
+}
+
+/// Options of a verification run.
+public struct VerifyOptions: Sendable {
+    /// The operator's public key every check starts from; nil takes the genesis entry's word for it.
+    public var trustAnchor: PublicKey?
+    /// Stop collecting after this many findings (the run still ends with a count).
+    public var maxFindings: Int
+
+    public init(trustAnchor: PublicKey? = nil, maxFindings: Int = 100) {
+        self.trustAnchor = trustAnchor
+        self.maxFindings = maxFindings
+    }
+}
+
+/// The outcome of a verification run.
+public struct VerifyReport: Sendable {
+    /// Entries read and checked.
+    public var entriesChecked: UInt64 = 0
+    /// Findings, in log order, at most `maxFindings`.
+    public var findings: [Finding] = []
+    /// Findings beyond `maxFindings`, counted but not kept.
+    public var findingsOmitted = 0
+    /// The last entry read.
+    public var lastSeq: UInt64?
+    /// Its hash (hex).
+    public var lastHash: String?
+    /// Bytes scanned.
+    public var bytesScanned: UInt64 = 0
+    /// Observations that are not failures (an unacknowledged tail being written, a missing HEAD file).
+    public var notices: [String] = []
+    /// The ledger's origin, from its genesis entry.
+    public var origin: String?
+
+    /// True when there is no finding.
+    public var isClean: Bool { findings.isEmpty && findingsOmitted == 0 }
+    /// The first finding: the first bad entry.
+    public var firstFinding: Finding? { findings.first }
+}
+
+/// Re-verifies a ledger from its files and one trust anchor: framing, every entry hash, the chain,
+/// every signature against the registry as it stood at that entry, canonical bodies, and HEAD.
+///
+/// It keeps going after a finding and reports every one (up to `maxFindings`).
+public struct Verifier {
+    public let layout: StoreLayout
+    public let options: VerifyOptions
+
+    public init(layout: StoreLayout, options: VerifyOptions = VerifyOptions()) {
+        self.layout = layout
+        self.options = options
+    }
+
+    public func run() throws -> VerifyReport {
+        var state = VerifyState(options: options)
+        state.head = try HeadRecord.read(from: layout)
+        let scanner = SegmentScanner(layout: layout)
+        let segments = try layout.segments()
+        guard !segments.isEmpty else { throw StoreError.noLedger(directory: layout.directory) }
+        for (index, segment) in segments.enumerated() {
+            let isLast = index == segments.count - 1
+            _ = try scanner.scanSegment(segment, onProblem: { problem in
+                state.problem(problem, segment: segment, isLastSegment: isLast)
+            }, onFrame: { frame in
+                state.check(frame)
+                return true
+            })
+        }
+        state.checkHead()
+        return state.report
+    }
+}
+
+/// The verifier's running state while it walks the log.
+struct VerifyState {
+    let options: VerifyOptions
+    var report = VerifyReport()
+    var expectedSeq: UInt64 = 0
+    var previousHash: [UInt8] = EntryFormat.zeroHash
+    var registry: Registry?
+    var genesisFailed = false
+    var head: HeadRecord?
+    let hasher = SHA256()
+
+    init(options: VerifyOptions) { self.options = options }
+
+    mutating func add(_ seq: UInt64, _ hash: [UInt8]?, _ kind: FindingKind, _ reason: String, location: String? = nil) {
+        guard report.findings.count < options.maxFindings else {
+            report.findingsOmitted += 1
+            return
+        }
+        report.findings.append(Finding(seq: seq, entryHash: hash.map { Hex.encode($0) }, kind: kind, reason: reason, location: location))
+    }
+
+    mutating func problem(_ problem: ScanProblem, segment: SegmentFile, isLastSegment: Bool) {
+        switch problem {
+        case .incompleteTail(_, let offset, let bytes) where isLastSegment:
+            report.notices.append("\(segment.name) ends with \(bytes) bytes of an incomplete, never-acknowledged frame at byte \(offset) (a write in progress or a torn tail that the next writer will cut)")
+        case .incompleteTail(_, let offset, _):
+            add(expectedSeq, nil, .framing, "\(problem); only the last segment may end inside a frame", location: "\(segment.name)@\(offset)")
+        case .malformedFrame(_, let offset, _):
+            add(expectedSeq, nil, .framing, "damaged frame: \(problem); the rest of this segment cannot be read", location: "\(segment.name)@\(offset)")
+        case .badHeader:
+            add(expectedSeq, nil, .framing, "\(problem); this segment cannot be read", location: "\(segment.name)@0")
+        }
+    }
+
+    mutating func check(_ frame: borrowing ScannedFrame) {
+        report.entriesChecked += 1
+        report.bytesScanned += UInt64(frame.length)
+        let location = "\(frame.segment.name)@\(frame.offset)"
+        let storedHash = Array(frame.storedHash)
+        let computedHash = EntryFormat.entryHash(ofCanonicalBytes: frame.entryBytes, using: hasher)
+        let entry: Entry
+        do {
+            entry = try Entry(canonicalBytes: frame.entryBytes)
+        } catch {
+            add(expectedSeq, storedHash, .decoding, "entry does not decode: \(error)", location: location)
+            expectedSeq += 1
+            previousHash = storedHash
+            return
+        }
+        let seq = entry.seq
+        if seq != expectedSeq {
+            let reason = seq > expectedSeq
+                ? "expected entry \(expectedSeq) but found entry \(seq): entr\(seq - expectedSeq == 1 ? "y \(expectedSeq) is" : "ies \(expectedSeq)…\(seq - 1) are") missing or out of order"
+                : "expected entry \(expectedSeq) but found entry \(seq) again: a duplicated or reordered entry"
+            add(min(seq, expectedSeq), storedHash, .sequence, reason, location: location)
+        }
+        if storedHash != computedHash {
+            add(seq, storedHash, .entryHash, "the stored entry hash does not match the entry's bytes (computed \(Hex.encode(computedHash))): the entry was altered", location: location)
+        }
+        if entry.prevHash != previousHash {
+            add(seq, storedHash, .chain, "previous-entry hash \(Hex.encode(entry.prevHash)) does not match the hash of the entry before it (\(Hex.encode(previousHash)))", location: location)
+        }
+        if let head, head.seq == seq, head.hash != storedHash {
+            add(seq, storedHash, .truncation, "HEAD records entry \(seq) with hash \(Hex.encode(head.hash)), but the log holds a different entry \(seq): the tail was rewritten", location: location)
+        }
+        checkBody(entry, storedHash, location)
+        checkSignature(entry, storedHash, location)
+        expectedSeq = max(expectedSeq, seq) + 1
+        // Chain on from the stored hash: one altered entry gives one set of findings, not a cascade.
+        previousHash = storedHash
+        report.lastSeq = seq
+        report.lastHash = Hex.encode(storedHash)
+    }
+
+    mutating func checkBody(_ entry: Entry, _ hash: [UInt8], _ location: String) {
+        do {
+            let value = try JSONValue.parse(entry.submission.body)
+            guard case .object = value else {
+                add(entry.seq, hash, .body, "the body is \(value.kindName), not a JSON object", location: location)
+                return
+            }
+            if value.canonicalBytes != entry.submission.body {
+                add(entry.seq, hash, .body, "the body is not in canonical JSON form (RFC 8785)", location: location)
+            }
+        } catch {
+            add(entry.seq, hash, .body, "the body is not valid JSON: \(error)", location: location)
+        }
+    }
+
+    mutating func checkSignature(_ entry: Entry, _ hash: [UInt8], _ location: String) {
+        if entry.seq == 0, registry == nil, !genesisFailed {
+            do {
+                registry = try Registry(genesis: entry, trustAnchor: options.trustAnchor)
+                report.origin = registry?.origin
+            } catch {
+                genesisFailed = true
+                add(0, hash, error.code == "bad-signature" ? .signature : .registry,
+                    "\(error.message); no signature after it can be checked", location: location)
+            }
+            return
+        }
+        guard var current = registry else { return }
+        do {
+            try current.checkSignature(of: entry)
+        } catch {
+            add(entry.seq, hash, .signature, "\(error.message) (\(error.code))", location: location)
+            return
+        }
+        do {
+            try current.apply(entry)
+            registry = current
+        } catch {
+            add(entry.seq, hash, .registry, "\(error.message) (\(error.code))", location: location)
+        }
+    }
+
+    mutating func checkHead() {
+        guard let head else {
+            report.notices.append("no HEAD file: whole entries cut off the end could not be noticed without a checkpoint")
+            return
+        }
+        guard let lastSeq = report.lastSeq else {
+            add(head.seq, head.hash, .truncation, "HEAD records entry \(head.seq), but the log holds no entry")
+            return
+        }
+        if head.seq > lastSeq {
+            add(lastSeq + 1, nil, .truncation, "HEAD records entry \(head.seq) (\(Hex.encode(head.hash))) as acknowledged, but the log ends at entry \(lastSeq): entries \(lastSeq + 1)…\(head.seq) were cut off")
+        }
+    }
+}
