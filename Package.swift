@@ -37,6 +37,7 @@ let package = Package(
         .testTarget(name: "LedgerFormatTests", dependencies: ["LedgerFormat"]),
         .testTarget(name: "LedgerStoreTests", dependencies: ["LedgerStore"]),
         .testTarget(name: "LedgerCoreTests", dependencies: ["LedgerCore", "LedgerVerify"]),
+        .testTarget(name: "FormatVectorTests", dependencies: ["LedgerCore", "LedgerVerify"]),
         .testTarget(name: "LedgerCLITests", dependencies: ["ledger"]),
     ]
 )

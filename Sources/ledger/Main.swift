@@ -32,6 +32,8 @@ struct LedgerCommand: ParsableCommand {
             var command = try parseAsRoot()
             try command.run()
             Glibc.exit(0)
+        } catch let code as ExitCode {
+            Glibc.exit(code.rawValue)
         } catch let failure as CommandFailure {
             failure.print()
             Glibc.exit(failure.status)

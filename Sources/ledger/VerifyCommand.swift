@@ -62,9 +62,10 @@ struct VerifyCommand: ParsableCommand {
             } else {
                 for finding in report.findings { print("FINDING \(finding)") }
                 if report.findingsOmitted > 0 { print("… and \(report.findingsOmitted) more findings") }
-                let first = report.firstFinding!
-                FileHandleOutput.standardError("ledger: integrity failure: first bad entry \(first.seq): \(first.reason)")
             }
+        }
+        if let first = report.firstFinding {
+            FileHandleOutput.standardError("ledger: integrity failure: first bad entry \(first.seq): \(first.reason)")
         }
         if !report.isClean { throw ExitCode(Status.integrity) }
     }
