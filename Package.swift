@@ -29,6 +29,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // Benchmarks (run by tools/bench-*.sh in release mode; never by the tests).
+        .executableTarget(name: "ledger-bench", dependencies: ["LedgerCore", "LedgerVerify"]),
         .testTarget(
             name: "LedgerCryptoTests",
             dependencies: ["LedgerCrypto"],
