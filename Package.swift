@@ -20,8 +20,9 @@ let package = Package(
         .target(name: "LedgerCrypto", dependencies: ["COpenSSL"]),
         .target(name: "LedgerFormat", dependencies: ["LedgerCrypto"]),
         .target(name: "LedgerStore", dependencies: ["LedgerFormat"]),
+        .target(name: "Custody", dependencies: ["LedgerFormat", "LedgerCrypto"]),
         .target(name: "LedgerVerify", dependencies: ["LedgerFormat", "LedgerStore", "LedgerCrypto"]),
-        .target(name: "LedgerCore", dependencies: ["LedgerFormat", "LedgerStore", "LedgerCrypto", "LedgerVerify"]),
+        .target(name: "LedgerCore", dependencies: ["LedgerFormat", "LedgerStore", "LedgerCrypto", "LedgerVerify", "Custody"]),
         .executableTarget(
             name: "ledger",
             dependencies: [

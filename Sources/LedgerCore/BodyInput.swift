@@ -1,9 +1,10 @@
+import Custody
 import LedgerFormat
 
 /// The body types a ledger accepts, by signer kind. Bodies are JSON objects; their schemas are versioned.
 public enum BodyTypes {
     /// Custody events signed by trading partners.
-    public static let custody: Set<String> = ["commission", "aggregate", "disaggregate", "transfer", "receive", "decommission", "return"]
+    public static let custody: Set<String> = Set(CustodyBodyType.allCases.map(\.rawValue))
     /// Every accepted body type.
     public static var all: Set<String> { custody.union(OperatorBody.all) }
 }

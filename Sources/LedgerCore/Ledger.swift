@@ -1,3 +1,4 @@
+import Custody
 import LedgerCrypto
 import LedgerFormat
 import LedgerStore
@@ -25,6 +26,8 @@ public final class Ledger {
     public let layout: StoreLayout
     /// Who may sign, as of the newest entry.
     public private(set) var registry: Registry
+    /// Where every identifier stands, as of the newest entry.
+    public private(set) var custody: CustodyState
     let writer: SegmentWriter
     let clock: Clock
 
@@ -49,20 +52,28 @@ public final class Ledger {
         let signature = try submission.sign(with: operatorKey, origin: origin)
         let appended = try writer.append([PendingEntry(submission: submission, signature: signature)], now: now)
         let registry = try Registry(genesis: appended[0].entry, trustAnchor: operatorKey.publicKey)
-        return Ledger(layout: layout, registry: registry, writer: writer, clock: clock)
+        return Ledger(layout: layout, registry: registry, custody: CustodyState(), writer: writer, clock: clock)
     }
 
     /// Opens an existing ledger for appending: takes the lock, recovers a torn tail, replays the registry.
     /// With `trustAnchor`, the genesis entry must name that operator key.
     public static func open(layout: StoreLayout, trustAnchor: PublicKey? = nil, clock: @escaping Clock = systemClock) throws -> Ledger {
         let writer = try SegmentWriter(layout: layout)
-        let registry = try replayRegistry(layout: layout, trustAnchor: trustAnchor)
-        return Ledger(layout: layout, registry: registry, writer: writer, clock: clock)
+        let (registry, custody) = try replay(layout: layout, trustAnchor: trustAnchor)
+        return Ledger(layout: layout, registry: registry, custody: custody, writer: writer, clock: clock)
     }
 
     /// The registry as of the newest entry, replayed from the operator entries (checking their signatures).
     public static func replayRegistry(layout: StoreLayout, trustAnchor: PublicKey?) throws -> Registry {
+        try replay(layout: layout, trustAnchor: trustAnchor, custody: false).0
+    }
+
+    /// The registry and the custody state as of the newest entry, replayed from the log. Operator
+    /// signatures are checked; custody entries are re-applied through the rules, so a log that breaks
+    /// them fails here with the entry named.
+    public static func replay(layout: StoreLayout, trustAnchor: PublicKey?, custody replayCustody: Bool = true) throws -> (Registry, CustodyState) {
         var registry: Registry?
+        var custody = CustodyState()
         try LedgerReader(layout: layout).forEach { appended in
             let entry = appended.entry
             if entry.seq == 0 {
@@ -71,16 +82,24 @@ public final class Ledger {
                 try current.checkSignature(of: entry)
                 try current.apply(entry)
                 registry = current
+            } else if replayCustody, let current = registry,
+                      let body = try CustodyBody.parse(type: entry.submission.bodyType, body: entry.submission.body) {
+                do throws(CustodyError) {
+                    try custody.apply(body, entry: entry, hash: appended.hash, registry: current)
+                } catch {
+                    throw InputError(source: "entry \(entry.seq)", reason: "breaks a custody rule: \(error.message)", code: error.code.rawValue)
+                }
             }
             return true
         }
         guard let registry else { throw StoreError.noLedger(directory: layout.directory) }
-        return registry
+        return (registry, custody)
     }
 
-    init(layout: StoreLayout, registry: Registry, writer: SegmentWriter, clock: @escaping Clock) {
+    init(layout: StoreLayout, registry: Registry, custody: CustodyState, writer: SegmentWriter, clock: @escaping Clock) {
         self.layout = layout
         self.registry = registry
+        self.custody = custody
         self.writer = writer
         self.clock = clock
     }
@@ -111,22 +130,57 @@ public final class Ledger {
     public func append(_ pending: [PendingEntry], sources: [String]? = nil) throws -> [AppendedEntry] {
         var scratch = registry
         let now = max(clock(), head?.appendedAt ?? 0)
-        var seq = (head?.seq ?? 0) + 1
-        for (index, item) in pending.enumerated() {
-            let source = sources?[index] ?? "input \(index + 1)"
-            try Self.checkForm(item.submission, source: source)
-            let probe = Entry(seq: seq, appendedAt: now, prevHash: EntryFormat.zeroHash, submission: item.submission, signature: item.signature)
-            do {
-                try scratch.checkSignature(of: probe)
-                try scratch.apply(probe)
-            } catch {
-                throw InputError(source: source, reason: error.message, code: error.code)
+        var seq = head.map { $0.seq + 1 } ?? 0
+        var previousHash = head?.hash ?? EntryFormat.zeroHash
+        custody.beginBatch()
+        do {
+            for (index, item) in pending.enumerated() {
+                let source = sources?[index] ?? "input \(index + 1)"
+                try Self.checkForm(item.submission, source: source)
+                // The entry exactly as the writer will write it, so its hash is known to the rules.
+                let entry = Entry(seq: seq, appendedAt: now, prevHash: previousHash, submission: item.submission, signature: item.signature)
+                let hash = entry.hash
+                do {
+                    try scratch.checkSignature(of: entry)
+                    try scratch.apply(entry)
+                } catch {
+                    throw InputError(source: source, reason: error.message, code: error.code)
+                }
+                let body: CustodyBody?
+                do { body = try CustodyBody.parse(type: entry.submission.bodyType, body: entry.submission.body) } catch {
+                    throw InputError(source: source, reason: error.description, code: "bad-body")
+                }
+                if let body {
+                    do { try custody.apply(body, entry: entry, hash: hash, registry: scratch) } catch {
+                        var reason = error.message
+                        if let unit = error.unit, !reason.contains(unit) { reason += " (\(unit))" }
+                        throw InputError(source: source, reason: reason, code: error.code.rawValue)
+                    }
+                }
+                previousHash = hash
+                seq += 1
             }
-            seq += 1
+            let appended = try writer.append(pending, now: now)
+            custody.commitBatch()
+            registry = scratch
+            return appended
+        } catch {
+            custody.rollbackBatch()
+            throw error
         }
-        let appended = try writer.append(pending, now: now)
-        registry = scratch
-        return appended
+    }
+
+    /// Completes a body before signing where the ledger can: a transfer without `products` (TI) or
+    /// `history` (TH) gets them computed from the custody state, exactly as `append` will check them.
+    public func completing(_ input: BodyInput) -> BodyInput {
+        guard input.type == CustodyBodyType.transfer.rawValue,
+              case .object(var members)? = try? JSONValue.parse(input.canonicalBody),
+              let items = members["items"]?.arrayValue?.compactMap({ $0.stringValue.flatMap { try? UnitID(canonical: $0) } }) else {
+            return input
+        }
+        if members["products"] == nil { members["products"] = .array(custody.transactionProducts(for: items).map(\.json)) }
+        if members["history"] == nil { members["history"] = .array(custody.transactionHistory(for: items).map { .string($0) }) }
+        return BodyInput(type: input.type, version: input.version, body: .object(members))
     }
 
     /// Refuses submissions the ledger would not write: unknown body types, non-canonical or non-object bodies.

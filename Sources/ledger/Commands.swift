@@ -126,7 +126,7 @@ struct AppendCommand: ParsableCommand {
         let ledger = try Ledger.open(layout: options.layout)
         defer { ledger.close() }
         if let recovery = ledger.recovery { FileHandleOutput.standardError("ledger: \(recovery)") }
-        let pending = try zip(inputs, files).map { try ledger.sign($0, with: signingKey, source: $1) }
+        let pending = try zip(inputs, files).map { try ledger.sign(ledger.completing($0), with: signingKey, source: $1) }
         let appended = try ledger.append(pending, sources: files)
         for entry in appended {
             print(json ? entry.json.canonicalString : "appended entry \(entry.entry.seq) \(entry.entry.submission.bodyType) \(Hex.encode(entry.hash))")

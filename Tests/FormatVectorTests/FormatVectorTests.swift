@@ -31,7 +31,8 @@ func buildVectorLedger(in directory: String) throws -> String {
     try ledger.append([ledger.sign(BodyInput(type: OperatorBody.partnerRegister, body: register.json), with: operatorKey)])
     clock.set(base + 2000)
     let commission = try BodyInput(bytes: Array("""
-        {"type":"commission","gtin":"00312345678906","serials":["S1","S2"],"lot":"L1","expiry":"2027-12-31"}
+        {"type":"commission","gtin":"00312345678906","serials":["S1","S2"],"lot":"L1","expiry":"2027-12-31",
+         "product":{"name":"Amoxicillin","strength":"500 mg","dosageForm":"capsule","containerSize":"100 capsules","ndc":"12345-678-90"}}
         """.utf8), source: "vector")
     try ledger.append([ledger.sign(commission, with: partnerKey)])
 

@@ -6,6 +6,11 @@ import Glibc
 
 @Suite("ledger command line (real process)")
 struct CLITests {
+    /// A valid commission body file for serial `serial`.
+    static func commission(_ serial: String) -> String {
+        #"{"type":"commission","gtin":"00312345678906","serials":["\#(serial)"],"lot":"L1","expiry":"2027-12-31","product":{"name":"Amoxicillin","strength":"500 mg","dosageForm":"capsule","containerSize":"100 capsules"}}"#
+    }
+
     @Test("the README's tour runs verbatim")
     func readmeTour() throws {
         let readme = try String(contentsOf: CLI.repositoryRoot.appendingPathComponent("README.md"), encoding: .utf8)
@@ -73,7 +78,7 @@ struct CLITests {
         try CLI.write("{\"type\":\"commission\",\"lot\":1.5}", to: ledger.directory + "/fraction.json")
         try CLI.write("{\"type\":\"teleport\"}", to: ledger.directory + "/unknown.json")
         try CLI.write("{\"type\":\"commission\",\"a\":1,\"a\":2}", to: ledger.directory + "/duplicate.json")
-        try CLI.write("{\"type\":\"commission\",\"gtin\":\"00312345678906\"}", to: ledger.directory + "/good.json")
+        try CLI.write(CLITests.commission("S1"), to: ledger.directory + "/good.json")
         let cases: [(String, String)] = [
             ("fraction.json", "only integer numbers are allowed"),
             ("unknown.json", "unknown body type"),
@@ -101,7 +106,7 @@ struct CLITests {
     func lockedLedger() throws {
         let ledger = try CLILedger()
         defer { ledger.remove() }
-        try CLI.write("{\"type\":\"commission\",\"gtin\":\"00312345678906\"}", to: ledger.directory + "/good.json")
+        try CLI.write(CLITests.commission("S1"), to: ledger.directory + "/good.json")
         let fd = open(ledger.data + "/LOCK", O_RDWR)
         #expect(fd >= 0)
         defer { close(fd) }
@@ -121,8 +126,9 @@ struct CLITests {
     func verifyJSON() throws {
         let ledger = try CLILedger()
         defer { ledger.remove() }
-        try CLI.write("{\"type\":\"commission\",\"gtin\":\"00312345678906\",\"lot\":\"L1\"}", to: ledger.directory + "/c.json")
-        expectSuccess(try ledger.ledger(["append", "--data", ledger.data, "--key", "acme.key", "c.json", "c.json"]))
+        try CLI.write(CLITests.commission("S1"), to: ledger.directory + "/c.json")
+        try CLI.write(CLITests.commission("S2"), to: ledger.directory + "/d.json")
+        expectSuccess(try ledger.ledger(["append", "--data", ledger.data, "--key", "acme.key", "c.json", "d.json"]))
         var bytes = try CLI.bytes(of: ledger.segment)
         let marker = Data("\"L1\"".utf8)
         let range = try #require(bytes.range(of: marker))
@@ -161,7 +167,7 @@ struct CLITests {
     func keyRevocation() throws {
         let ledger = try CLILedger()
         defer { ledger.remove() }
-        try CLI.write("{\"type\":\"commission\",\"gtin\":\"00312345678906\"}", to: ledger.directory + "/c.json")
+        try CLI.write(CLITests.commission("S1"), to: ledger.directory + "/c.json")
         let list = try ledger.ledger(["partner", "list", "--data", ledger.data, "--json"])
         let registry = try #require(try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [String: Any])
         let partner = try #require((registry["partners"] as? [[String: Any]])?.first)

@@ -1,0 +1,470 @@
+import LedgerCrypto
+import LedgerFormat
+
+/// Where a unit stands in its life.
+public enum UnitStatus: Sendable, Hashable {
+    case active
+    case decommissioned(DecommissionReason, seq: UInt64)
+
+    public var name: String {
+        switch self {
+        case .active: "active"
+        case .decommissioned(let reason, _): reason.rawValue
+        }
+    }
+}
+
+/// Commissioning data of a serialised product (shared by every unit of the same commission).
+public struct LotInfo: Sendable, Hashable {
+    public var gtin: String
+    public var lot: String
+    public var expiry: String
+    public var product: ProductMaster
+    public var commissionSeq: UInt64
+}
+
+/// The current state of one identifier.
+public struct UnitRecord: Sendable, Hashable {
+    public var id: UnitID
+    /// The entry that commissioned it (or, for an SSCC, first packed it).
+    public var createdSeq: UInt64
+    /// Commissioning data; nil for SSCCs.
+    public var lot: LotInfo?
+    public var owner: String
+    /// Who holds it physically; nil while in transit.
+    public var possessor: String?
+    /// The open shipment (entry hash hex) carrying it.
+    public var shipment: String?
+    public var parent: UnitID?
+    /// The entry that packed it into `parent`.
+    public var parentSince: UInt64?
+    public var children: Set<UnitID> = []
+    public var status: UnitStatus = .active
+    /// The partner that sold it to its current owner (where a return goes).
+    public var lastSeller: String?
+    /// The entry that made `owner` the owner.
+    public var ownerSince: UInt64
+    /// Sequence numbers of the transfers and returns that moved it: its transaction history.
+    public var transfers: [UInt64] = []
+
+    /// A short state name: active, in-transit, or the decommission reason.
+    public var stateName: String {
+        if case .decommissioned = status { return status.name }
+        return shipment == nil ? "active" : "in-transit"
+    }
+}
+
+/// A shipment not yet received.
+public struct OpenShipment: Sendable, Hashable {
+    public var hash: String
+    public var seq: UInt64
+    public var kind: CustodyBodyType
+    public var from: String
+    public var to: String
+    public var items: [UnitID]
+}
+
+/// The custody state of every identifier, built by replaying custody entries; checks the rules.
+///
+/// `apply` checks an entry against the current state and, only if every rule holds, applies it. A batch is
+/// made atomic with `beginBatch` / `rollbackBatch` / `commitBatch`, which journal what changed.
+public struct CustodyState: Sendable {
+    public private(set) var units: [UnitID: UnitRecord] = [:]
+    public private(set) var shipments: [String: OpenShipment] = [:]
+    /// Entry hash (hex) of each transfer or return, by sequence number.
+    public private(set) var transferHashes: [UInt64: String] = [:]
+
+    private enum Change: Sendable {
+        case unit(UnitID, UnitRecord?)
+        case shipment(String, OpenShipment?)
+        case transferHash(UInt64, String?)
+    }
+    private var journal: [Change]?
+
+    public init() {}
+
+    // MARK: Batches
+
+    /// Starts journaling changes so they can be undone.
+    public mutating func beginBatch() { journal = [] }
+    /// Keeps the changes since `beginBatch`.
+    public mutating func commitBatch() { journal = nil }
+    /// Undoes every change since `beginBatch`.
+    public mutating func rollbackBatch() {
+        for change in (journal ?? []).reversed() {
+            switch change {
+            case .unit(let id, let old): units[id] = old
+            case .shipment(let hash, let old): shipments[hash] = old
+            case .transferHash(let seq, let old): transferHashes[seq] = old
+            }
+        }
+        journal = nil
+    }
+
+    private mutating func set(_ record: UnitRecord) {
+        journal?.append(.unit(record.id, units[record.id]))
+        units[record.id] = record
+    }
+
+    private mutating func setShipment(_ hash: String, _ shipment: OpenShipment?) {
+        journal?.append(.shipment(hash, shipments[hash]))
+        shipments[hash] = shipment
+    }
+
+    private mutating func setTransferHash(_ seq: UInt64, _ hash: String) {
+        journal?.append(.transferHash(seq, transferHashes[seq]))
+        transferHashes[seq] = hash
+    }
+
+    // MARK: Queries
+
+    /// The unit and everything inside it, depth first (the unit first).
+    public func descendants(of id: UnitID) -> [UnitID] {
+        var out: [UnitID] = []
+        var stack = [id]
+        while let next = stack.popLast() {
+            out.append(next)
+            if let record = units[next] { stack += record.children.sorted().reversed() }
+        }
+        return out
+    }
+
+    /// The chain of parents above `id`, nearest first.
+    public func ancestors(of id: UnitID) -> [UnitID] {
+        var out: [UnitID] = []
+        var current = units[id]?.parent
+        while let parent = current, !out.contains(parent) {
+            out.append(parent)
+            current = units[parent]?.parent
+        }
+        return out
+    }
+
+    /// TI product lines for shipping `items`: packages (SGTINs without contents) grouped by GTIN and lot.
+    public func transactionProducts(for items: [UnitID]) -> [TransactionProduct] {
+        var counts: [String: (LotInfo, Int64)] = [:]
+        for item in items {
+            for id in descendants(of: item) {
+                guard let record = units[id], record.children.isEmpty, let lot = record.lot else { continue }
+                let key = lot.gtin + "\u{1}" + lot.lot
+                counts[key, default: (lot, 0)].1 += 1
+            }
+        }
+        return counts.values.map { TransactionProduct(gtin: $0.0.gtin, master: $0.0.product, lot: $0.0.lot, expiry: $0.0.expiry, quantity: $0.1) }
+            .sorted()
+    }
+
+    /// TH for shipping `items`: hashes of every prior transfer or return of them or their contents, in ledger order.
+    public func transactionHistory(for items: [UnitID]) -> [String] {
+        var seqs = Set<UInt64>()
+        for item in items {
+            for id in descendants(of: item) { seqs.formUnion(units[id]?.transfers ?? []) }
+        }
+        return seqs.sorted().compactMap { transferHashes[$0] }
+    }
+
+    /// Fills in a transfer's TI products and TH from the state, as the ledger will check them.
+    public func completing(_ body: TransferBody) -> TransferBody {
+        var body = body
+        if body.products.isEmpty { body.products = transactionProducts(for: body.items) }
+        if body.history.isEmpty { body.history = transactionHistory(for: body.items) }
+        return body
+    }
+
+    // MARK: Rules
+
+    /// Checks a custody entry by `signer` against the rules and, if it passes, applies it.
+    ///
+    /// - Parameters:
+    ///   - entry: the entry (its `seq` and `appendedAt` are used).
+    ///   - hash: the entry hash, the shipment's key for transfers, ships and returns.
+    ///   - body: the parsed body.
+    ///   - registry: the registry at this entry (partner roles).
+    public mutating func apply(_ body: CustodyBody, entry: Entry, hash: [UInt8], registry: Registry) throws(CustodyError) {
+        let signer = entry.submission.signer
+        guard let partner = registry.partners[signer] else {
+            throw CustodyError(.unknownPartner, "signer \(signer) is not a registered partner")
+        }
+        switch body {
+        case .commission(let body): try commission(body, partner: partner, seq: entry.seq)
+        case .aggregate(let body): try aggregate(body, signer: signer, seq: entry.seq)
+        case .disaggregate(let body): try disaggregate(body, signer: signer)
+        case .transfer(let body): try transfer(body, signer: signer, entry: entry, hash: Hex.encode(hash), registry: registry)
+        case .ship(let body): try ship(body, signer: signer, seq: entry.seq, hash: Hex.encode(hash), registry: registry)
+        case .receive(let body): try receive(body, signer: signer)
+        case .return(let body): try returnItems(body, signer: signer, seq: entry.seq, hash: Hex.encode(hash), registry: registry)
+        case .decommission(let body): try decommission(body, signer: signer, seq: entry.seq)
+        }
+    }
+
+    private func existing(_ id: UnitID) throws(CustodyError) -> UnitRecord {
+        guard let record = units[id] else {
+            throw CustodyError(.unknownUnit, "\(id) was never commissioned", unit: id.canonical)
+        }
+        return record
+    }
+
+    private func requireActive(_ record: UnitRecord) throws(CustodyError) {
+        if case .decommissioned(let reason, let seq) = record.status {
+            throw CustodyError(.decommissioned, "\(record.id) was decommissioned (\(reason.rawValue)) at entry \(seq); nothing moves after decommissioning",
+                               unit: record.id.canonical, conflictingSeq: seq)
+        }
+    }
+
+    private func requireHeld(_ record: UnitRecord, by signer: String) throws(CustodyError) {
+        try requireActive(record)
+        if let shipment = record.shipment {
+            throw CustodyError(.inTransit, "\(record.id) is in transit in shipment \(shipment.prefix(16))… (entry \(shipments[shipment]?.seq ?? 0)) and must be received first",
+                               unit: record.id.canonical, conflictingSeq: shipments[shipment]?.seq)
+        }
+        guard record.possessor == signer else {
+            throw CustodyError(.notPossessor, "\(record.id) is held by \(record.possessor ?? "nobody"), not by \(signer)",
+                               unit: record.id.canonical, conflictingSeq: record.ownerSince)
+        }
+    }
+
+    private func requireOwned(_ record: UnitRecord, by signer: String) throws(CustodyError) {
+        guard record.owner == signer else {
+            throw CustodyError(.notOwner, "\(record.id) is owned by \(record.owner) (since entry \(record.ownerSince)), not by \(signer)",
+                               unit: record.id.canonical, conflictingSeq: record.ownerSince)
+        }
+    }
+
+    private func requireTopLevel(_ record: UnitRecord) throws(CustodyError) {
+        if let parent = record.parent {
+            throw CustodyError(.insideContainer, "\(record.id) is inside \(parent) (packed at entry \(record.parentSince ?? 0)); ship the container or unpack it first",
+                               unit: record.id.canonical, conflictingSeq: record.parentSince)
+        }
+    }
+
+    private mutating func commission(_ body: CommissionBody, partner: Partner, seq: UInt64) throws(CustodyError) {
+        guard partner.role == .manufacturer || partner.role == .repackager else {
+            throw CustodyError(.notManufacturer, "\(partner.gln) is a \(partner.role.rawValue); only a manufacturer or repackager commissions serials")
+        }
+        if let ndc = body.product.ndc {
+            let digits = ndc.filter { $0 != "-" }
+            let gtin = Array(body.gtin)
+            guard digits.count == 10, ndc.split(separator: "-").count == 3, String(gtin[1...2]) == "03", String(gtin[3...12]) == digits else {
+                throw CustodyError(.badBody, "product.ndc \(ndc) is not the NDC embedded in GTIN \(body.gtin) (indicator, 03, NDC10, check digit)")
+            }
+        }
+        for id in body.units {
+            if let record = units[id] {
+                throw CustodyError(.alreadyCommissioned, "\(id) was already commissioned at entry \(record.createdSeq)",
+                                   unit: id.canonical, conflictingSeq: record.createdSeq)
+            }
+        }
+        let lot = LotInfo(gtin: body.gtin, lot: body.lot, expiry: body.expiry, product: body.product, commissionSeq: seq)
+        for id in body.units {
+            set(UnitRecord(id: id, createdSeq: seq, lot: lot, owner: partner.gln, possessor: partner.gln, ownerSince: seq))
+        }
+    }
+
+    private mutating func aggregate(_ body: AggregateBody, signer: String, seq: UInt64) throws(CustodyError) {
+        var parent: UnitRecord
+        if let record = units[body.parent] {
+            try requireHeld(record, by: signer)
+            parent = record
+        } else if body.parent.isSSCC {
+            parent = UnitRecord(id: body.parent, createdSeq: seq, lot: nil, owner: signer, possessor: signer, ownerSince: seq)
+        } else {
+            throw CustodyError(.unknownUnit, "parent \(body.parent) was never commissioned (only an SSCC comes into existence by packing)",
+                               unit: body.parent.canonical)
+        }
+        let above = Set(ancestors(of: body.parent) + [body.parent])
+        var children: [UnitRecord] = []
+        for id in body.children {
+            let child = try existing(id)
+            try requireHeld(child, by: signer)
+            if let current = child.parent {
+                throw CustodyError(.alreadyInParent, "\(id) is already inside \(current) (packed at entry \(child.parentSince ?? 0)); a child is in at most one parent",
+                                   unit: id.canonical, conflictingSeq: child.parentSince)
+            }
+            if above.contains(id) {
+                throw CustodyError(.containmentCycle, "\(id) cannot go inside \(body.parent): it contains it", unit: id.canonical)
+            }
+            guard child.owner == parent.owner else {
+                throw CustodyError(.notOwner, "\(id) is owned by \(child.owner) but \(body.parent) by \(parent.owner); a container has one owner",
+                                   unit: id.canonical, conflictingSeq: child.ownerSince)
+            }
+            children.append(child)
+        }
+        for var child in children {
+            child.parent = body.parent
+            child.parentSince = seq
+            parent.children.insert(child.id)
+            set(child)
+        }
+        set(parent)
+    }
+
+    private mutating func disaggregate(_ body: DisaggregateBody, signer: String) throws(CustodyError) {
+        var parent = try existing(body.parent)
+        try requireHeld(parent, by: signer)
+        let ids = body.children ?? parent.children.sorted()
+        for id in ids where !parent.children.contains(id) {
+            throw CustodyError(.notInParent, "\(id) is not inside \(body.parent)", unit: id.canonical)
+        }
+        for id in ids {
+            var child = try existing(id)
+            child.parent = nil
+            child.parentSince = nil
+            parent.children.remove(id)
+            set(child)
+        }
+        set(parent)
+    }
+
+    /// Checks that `signer` may move `items` (top level, active, held, not in transit; owned when `owned`).
+    private func movable(_ items: [UnitID], signer: String, owned: Bool) throws(CustodyError) -> [UnitRecord] {
+        var all: [UnitRecord] = []
+        for item in items {
+            try requireTopLevel(try existing(item))
+            for id in descendants(of: item) {
+                let record = try existing(id)
+                try requireHeld(record, by: signer)
+                if owned { try requireOwned(record, by: signer) }
+                all.append(record)
+            }
+        }
+        return all
+    }
+
+    private func registered(_ gln: String, _ registry: Registry, as what: String) throws(CustodyError) -> Partner {
+        guard let partner = registry.partners[gln] else {
+            throw CustodyError(.unknownPartner, "\(what) \(gln) is not a registered partner")
+        }
+        return partner
+    }
+
+    private mutating func transfer(_ body: TransferBody, signer: String, entry: Entry, hash: String, registry: Registry) throws(CustodyError) {
+        guard body.seller.gln == signer else {
+            throw CustodyError(.sellerMismatch, "seller.gln \(body.seller.gln) is not the signer \(signer): only the owner sells")
+        }
+        let buyer = try registered(body.buyer.gln, registry, as: "buyer")
+        guard buyer.role != .thirdPartyLogistics else {
+            throw CustodyError(.wrongRole, "buyer \(buyer.gln) is a 3PL: a 3PL takes possession, never ownership (name it in \"via\")")
+        }
+        guard buyer.gln != signer else { throw CustodyError(.wrongRole, "buyer and seller are both \(signer)") }
+        if let via = body.via {
+            let logistics = try registered(via, registry, as: "via")
+            guard logistics.role == .thirdPartyLogistics else {
+                throw CustodyError(.wrongRole, "via \(via) is a \(logistics.role.rawValue), not a 3PL")
+            }
+        }
+        let records = try movable(body.items, signer: signer, owned: true)
+        let transactionTime = Timestamp.parse(body.transactionDate) ?? entry.appendedAt
+        if body.expiredOverride == nil {
+            for record in records {
+                guard let lot = record.lot, let expiry = Timestamp.parse(lot.expiry) else { continue }
+                if expiry + 86_400_000 <= transactionTime {
+                    throw CustodyError(.expiredNeedsOverride, "\(record.id) expired on \(lot.expiry), before the transaction date; shipping it needs \"expiredOverride\" with a reason",
+                                       unit: record.id.canonical, conflictingSeq: lot.commissionSeq)
+                }
+            }
+        }
+        let products = transactionProducts(for: body.items)
+        guard body.products.sorted() == products else {
+            throw CustodyError(.transactionInfoMismatch, "products (TI) do not match what was commissioned for these items; expected \(JSONValue.array(products.map(\.json)).canonicalString)")
+        }
+        let history = transactionHistory(for: body.items)
+        guard body.history == history else {
+            throw CustodyError(.historyMismatch, "history (TH) must list the \(history.count) prior transfers of these products in ledger order: \(history)")
+        }
+        for var record in records {
+            record.owner = body.buyer.gln
+            record.ownerSince = entry.seq
+            record.lastSeller = signer
+            record.possessor = nil
+            record.shipment = hash
+            record.transfers.append(entry.seq)
+            set(record)
+        }
+        setTransferHash(entry.seq, hash)
+        setShipment(hash, OpenShipment(hash: hash, seq: entry.seq, kind: .transfer, from: signer, to: body.via ?? body.buyer.gln, items: body.items))
+    }
+
+    private mutating func ship(_ body: ShipBody, signer: String, seq: UInt64, hash: String, registry: Registry) throws(CustodyError) {
+        _ = try registered(body.to, registry, as: "to")
+        guard body.to != signer else { throw CustodyError(.wrongRole, "a shipment from \(signer) to itself") }
+        for var record in try movable(body.items, signer: signer, owned: false) {
+            record.possessor = nil
+            record.shipment = hash
+            set(record)
+        }
+        setShipment(hash, OpenShipment(hash: hash, seq: seq, kind: .ship, from: signer, to: body.to, items: body.items))
+    }
+
+    private mutating func receive(_ body: ReceiveBody, signer: String) throws(CustodyError) {
+        guard let shipment = shipments[body.shipment] else {
+            throw CustodyError(.noOpenShipment, "no open shipment with entry hash \(body.shipment): never shipped, or already received")
+        }
+        guard shipment.to == signer else {
+            throw CustodyError(.notReceiver, "shipment of entry \(shipment.seq) goes to \(shipment.to), not to \(signer)", conflictingSeq: shipment.seq)
+        }
+        for item in shipment.items {
+            for id in descendants(of: item) {
+                guard var record = units[id], record.shipment == body.shipment else { continue }
+                record.shipment = nil
+                if case .active = record.status { record.possessor = signer }
+                set(record)
+            }
+        }
+        setShipment(body.shipment, nil)
+    }
+
+    private mutating func returnItems(_ body: ReturnBody, signer: String, seq: UInt64, hash: String, registry: Registry) throws(CustodyError) {
+        _ = try registered(body.to, registry, as: "to")
+        let records = try movable(body.items, signer: signer, owned: true)
+        for record in records where record.lastSeller != body.to {
+            throw CustodyError(.returnNotToSeller, "\(record.id) was sold to \(signer) by \(record.lastSeller ?? "nobody (never transferred)"), so it returns there, not to \(body.to)",
+                               unit: record.id.canonical, conflictingSeq: record.ownerSince)
+        }
+        for var record in records {
+            record.owner = body.to
+            record.ownerSince = seq
+            record.lastSeller = signer
+            record.possessor = nil
+            record.shipment = hash
+            record.transfers.append(seq)
+            set(record)
+        }
+        setTransferHash(seq, hash)
+        setShipment(hash, OpenShipment(hash: hash, seq: seq, kind: .return, from: signer, to: body.to, items: body.items))
+    }
+
+    private mutating func decommission(_ body: DecommissionBody, signer: String, seq: UInt64) throws(CustodyError) {
+        let inTransitAllowed: Set<DecommissionReason> = [.stolen, .lost, .destroyed, .damaged]
+        var affected: [UnitRecord] = []
+        for item in body.items {
+            let record = try existing(item)
+            try requireActive(record)
+            guard record.owner == signer || record.possessor == signer || (record.shipment != nil && shipments[record.shipment!]?.to == signer) else {
+                throw CustodyError(.notOwner, "\(item) is owned by \(record.owner) and held by \(record.possessor ?? "a carrier"); \(signer) may not decommission it",
+                                   unit: item.canonical, conflictingSeq: record.ownerSince)
+            }
+            if record.shipment != nil, !inTransitAllowed.contains(body.reason) {
+                throw CustodyError(.inTransit, "\(item) is in transit; only stolen, lost, destroyed or damaged apply before it is received",
+                                   unit: item.canonical, conflictingSeq: shipments[record.shipment!]?.seq)
+            }
+            for id in descendants(of: item) {
+                let inner = try existing(id)
+                try requireActive(inner)
+                affected.append(inner)
+            }
+        }
+        for var record in affected {
+            record.status = .decommissioned(body.reason, seq: seq)
+            set(record)
+        }
+        // A decommissioned item leaves its container (e.g. a unit dispensed from a case).
+        for item in body.items {
+            guard var record = units[item], let parentID = record.parent, var parent = units[parentID] else { continue }
+            parent.children.remove(item)
+            set(parent)
+            record.parent = nil
+            record.parentSince = nil
+            set(record)
+        }
+    }
+}
