@@ -237,7 +237,7 @@ def main(argv):
                         k2["revoked"] = seq
                 elif e["bodyType"] == "ledger.genesis":
                     findings.append((seq, "second genesis"))
-            expected, prev = max(expected, seq) + 1, stored
+            expected, prev = seq + 1, stored
             last = (seq, stored)
             seen[seq] = stored
     head_path = os.path.join(data_dir, "HEAD")

@@ -178,8 +178,14 @@ public final class Ledger {
               let items = members["items"]?.arrayValue?.compactMap({ $0.stringValue.flatMap { try? UnitID(canonical: $0) } }) else {
             return input
         }
-        if members["products"] == nil { members["products"] = .array(custody.transactionProducts(for: items).map(\.json)) }
-        if members["history"] == nil { members["history"] = .array(custody.transactionHistory(for: items).map { .string($0) }) }
+        // Absent or empty: the ledger's computed value (an empty list is never a correct TI, and an empty TH
+        // is correct only when the computed one is empty too).
+        if members["products"]?.arrayValue?.isEmpty ?? true {
+            members["products"] = .array(custody.transactionProducts(for: items).map(\.json))
+        }
+        if members["history"]?.arrayValue?.isEmpty ?? true {
+            members["history"] = .array(custody.transactionHistory(for: items).map { .string($0) })
+        }
         return BodyInput(type: input.type, version: input.version, body: .object(members))
     }
 

@@ -186,3 +186,68 @@ struct LogCommand: ParsableCommand {
         }
     }
 }
+
+struct DemoCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "demo",
+        abstract: "Build a realistic demonstration ledger with real keys and signatures.",
+        discussion: """
+        A manufacturer commissions 12 bottles and 2 cases, packs them onto a pallet, and sells it to a \
+        wholesaler through a 3PL; the wholesaler splits a case and sells to two pharmacies; one bottle is \
+        dispensed, one reported stolen, one returned. Partner keys go to DIR/demo-keys/ (mode 0600).
+        With --replace, an existing demo ledger in DIR is deleted first (never a ledger of another origin).
+
+        Example:
+          ledger demo --data ledger-data --replace
+        """
+    )
+
+    @OptionGroup var options: DataOptions
+    @Flag(help: "Delete an existing demo ledger in DIR first.") var replace = false
+
+    func run() throws {
+        let layout = options.layout
+        if layout.exists {
+            let registry = try? Ledger.replayRegistry(layout: layout, trustAnchor: nil)
+            guard replace, registry?.origin == DemoScenario.origin else {
+                throw CommandFailure(status: Status.usage, registry?.origin == DemoScenario.origin
+                    ? "\(layout.directory) already holds the demo ledger; add --replace to build it again"
+                    : "\(layout.directory) already holds a ledger that is not the demo; choose another --data directory")
+            }
+            for path in ["log", "recovered", "demo-keys"] { try removeTree(layout.directory + "/" + path) }
+            for file in ["HEAD", "LOCK", "operator.key", "operator.key.pub"] { unlink(layout.directory + "/" + file) }
+        }
+        try makeDirectory(layout.directory)
+        let steps = try DemoScenario(layout: layout).run()
+        print("Built the demo ledger in \(layout.directory) (origin \(DemoScenario.origin)):")
+        for step in steps {
+            let seqs = step.seqs.count == 1 ? "entry \(step.seqs.lowerBound)" : "entries \(step.seqs.lowerBound)–\(step.seqs.upperBound)"
+            print("  \(seqs): \(step.actor) \(step.text)")
+        }
+        let data = options.data.map { " --data \($0)" } ?? ""
+        print("""
+
+        Keys: \(layout.directory)/operator.key (operator), \(layout.directory)/demo-keys/<GLN>.key (partners).
+        Try:
+          ledger log\(data)                     every entry
+          ledger show\(data) \(steps[3].seqs.lowerBound)                 the manufacturer's sale, with its TI, TS and TH
+          ledger partner list\(data)            the registered partners
+          ledger verify\(data)                  re-verify every hash, the chain and every signature
+        """)
+    }
+}
+
+/// Removes a directory tree (files and subdirectories); a missing path is fine.
+func removeTree(_ path: String) throws {
+    guard let dir = opendir(path) else { return }
+    while let entry = readdir(dir) {
+        let name = withUnsafePointer(to: entry.pointee.d_name) { $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) } }
+        if name == "." || name == ".." { continue }
+        let child = path + "/" + name
+        if unlink(child) != 0 { try removeTree(child) }
+    }
+    closedir(dir)
+    guard rmdir(path) == 0 else {
+        throw CommandFailure(status: Status.io, "cannot remove \(path): \(String(cString: strerror(errno)))")
+    }
+}
