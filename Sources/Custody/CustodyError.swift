@@ -25,7 +25,6 @@ public struct CustodyError: Error, Sendable, Hashable, CustomStringConvertible {
         case transactionInfoMismatch = "ti-mismatch"
         case historyMismatch = "th-mismatch"
         case statementNotAffirmed = "ts-not-affirmed"
-        case duplicateItem = "duplicate-item"
     }
 
     public var code: Code

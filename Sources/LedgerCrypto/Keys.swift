@@ -267,7 +267,7 @@ public enum ECDSASignature {
     /// `r ‖ s` (32 bytes each, big-endian) from strict DER; nil when the DER is malformed.
     public static func raw(fromDER der: [UInt8]) -> [UInt8]? {
         var cursor: UnsafePointer<UInt8>? = nil
-        return der.withUnsafeBufferPointer { buffer -> [UInt8]? in
+        let raw = der.withUnsafeBufferPointer { buffer -> [UInt8]? in
             cursor = buffer.baseAddress
             guard let sig = d2i_ECDSA_SIG(nil, &cursor, buffer.count) else { ERR_clear_error(); return nil }
             defer { ECDSA_SIG_free(sig) }
@@ -280,6 +280,9 @@ public enum ECDSASignature {
             }
             return ok ? out : nil
         }
+        // d2i_ECDSA_SIG accepts trailing bytes and BER lengths: strict DER is what re-encodes to the input.
+        guard let raw, ECDSASignature.der(fromRaw: raw) == der else { return nil }
+        return raw
     }
 
     /// Strict DER from `r ‖ s`; nil unless `raw` is 64 bytes.

@@ -180,17 +180,20 @@ public struct SegmentScanner {
                 }
                 try refill()
             case .malformed(let reason):
-                let rest = UnsafeRawBufferPointer(rebasing: view[consumed...])
-                let allZero = rest.allSatisfy { $0 == 0 }
-                if allZero, !atEOF, consumed > 0 {
-                    try refill()  // the zero run may continue past this block: look at the rest of the file
-                    continue
+                // Zero bytes from here to the end of the file are an incomplete tail (a torn write). The run may
+                // be longer than a block: read on block by block, dropping the zeros already seen.
+                let start = fileOffset + consumed
+                var zeroBytes = 0
+                while buffer[consumed..<filled].allSatisfy({ $0 == 0 }) {
+                    zeroBytes += filled - consumed
+                    if atEOF {
+                        try onProblem(.incompleteTail(segment: segment.name, offset: start, bytes: zeroBytes))
+                        return true
+                    }
+                    consumed = filled
+                    try refill()
                 }
-                if atEOF, allZero {
-                    try onProblem(.incompleteTail(segment: segment.name, offset: fileOffset + consumed, bytes: rest.count))
-                } else {
-                    try onProblem(.malformedFrame(segment: segment.name, offset: fileOffset + consumed, reason: reason))
-                }
+                try onProblem(.malformedFrame(segment: segment.name, offset: start, reason: reason))
                 return true
             }
         }

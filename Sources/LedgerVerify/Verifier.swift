@@ -180,7 +180,7 @@ struct VerifyState {
         }
         checkBody(entry, storedHash, location)
         checkSignature(entry, storedHash, location)
-        expectedSeq = max(expectedSeq, seq) + 1
+        expectedSeq = seq + 1  // resynchronise on what was found (FORMAT.md §9): one misplaced entry, not a cascade
         // Chain on from the stored hash: one altered entry gives one set of findings, not a cascade.
         previousHash = storedHash
         report.lastSeq = seq
