@@ -21,13 +21,19 @@ public enum KeyFiles {
         for existing in [path, publicPath] where access(existing, F_OK) == 0 {
             throw KeyFileError(path: existing, reason: "already exists; refusing to overwrite a key")
         }
-        try writeNew(path, Array(try key.pemPKCS8().utf8), mode: 0o600)
+        // The public half first: if the private one then fails, no orphan private key is left behind.
         try writeNew(publicPath, Array(key.publicKey.pem.utf8), mode: 0o644)
+        do {
+            try writeNew(path, Array(try key.pemPKCS8().utf8), mode: 0o600)
+        } catch {
+            unlink(publicPath)
+            throw error
+        }
     }
 
     /// Writes `bytes` to a file that must not exist yet, with `mode`, durably.
     static func writeNew(_ path: String, _ bytes: [UInt8], mode: mode_t) throws {
-        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode)
         guard fd >= 0 else { throw KeyFileError(path: path, reason: String(cString: strerror(errno))) }
         defer { close(fd) }
         _ = fchmod(fd, mode)
@@ -42,12 +48,14 @@ public enum KeyFiles {
 
     /// Reads a private key; refuses a file that group or others can access (like ssh does).
     public static func readPrivateKey(_ path: String) throws -> PrivateKey {
-        var info = stat()
-        guard stat(path, &info) == 0 else { throw KeyFileError(path: path, reason: String(cString: strerror(errno))) }
-        guard info.st_mode & 0o077 == 0 else {
-            throw KeyFileError(path: path, reason: "permissions \(String(info.st_mode & 0o777, radix: 8)) are too open; a private key must be mode 0600 (chmod 600 \(path))")
+        // Check the permissions of the file actually opened (fstat), not of whatever the path named before.
+        let text = try readText(path) { fd in
+            var info = stat()
+            guard fstat(fd, &info) == 0 else { throw KeyFileError(path: path, reason: String(cString: strerror(errno))) }
+            guard info.st_mode & 0o077 == 0 else {
+                throw KeyFileError(path: path, reason: "permissions \(String(info.st_mode & 0o777, radix: 8)) are too open; a private key must be mode 0600 (chmod 600 \(path))")
+            }
         }
-        let text = try readText(path)
         do { return try PrivateKey(pem: text) } catch {
             throw KeyFileError(path: path, reason: "is not a PEM Ed25519 or P-256 private key")
         }
@@ -61,9 +69,10 @@ public enum KeyFiles {
         }
     }
 
-    static func readText(_ path: String) throws -> String {
+    static func readText(_ path: String, check: (Int32) throws -> Void = { _ in }) throws -> String {
         guard let file = fopen(path, "rb") else { throw KeyFileError(path: path, reason: String(cString: strerror(errno))) }
         defer { fclose(file) }
+        try check(fileno(file))
         var bytes: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 4096)
         while true {

@@ -35,6 +35,8 @@ public final class Ledger {
     public var recovery: RecoveryReport? { writer.recovery }
     /// The newest entry.
     public var head: Head? { writer.head }
+    /// Why the last append could not update the advisory `HEAD` file, if it could not (the append succeeded).
+    public var headWriteError: (any Error)? { writer.headWriteError }
     /// The ledger's origin.
     public var origin: String { registry.origin }
 

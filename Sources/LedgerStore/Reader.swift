@@ -28,10 +28,31 @@ public struct LedgerReader: Sendable {
         return found
     }
 
-    /// Calls `body` for each decodable entry from `fromSeq` on, in log order, until it returns false.
+    /// Calls `body` for each entry from `fromSeq` on, in log order, until it returns false.
+    ///
+    /// Damage is not skipped: an undecodable entry or frame, or a segment header that is wrong, throws
+    /// `StoreError.damaged` naming where (an incomplete frame at the end of the last segment, a write in
+    /// progress, is not damage). Run `Verifier` to see every finding.
     public func forEach(fromSeq: UInt64 = 0, _ body: (AppendedEntry) throws -> Bool) throws {
-        try SegmentScanner(layout: layout).scan(fromSeq: fromSeq, onProblem: { _ in }, onFrame: { frame in
-            let entry = try Entry(canonicalBytes: frame.entryBytes)
+        let segments = try layout.segments()
+        var lastSeq: UInt64?
+        try SegmentScanner(layout: layout).scan(fromSeq: fromSeq, onProblem: { problem in
+            let next = lastSeq.map { $0 + 1 } ?? fromSeq
+            switch problem {
+            case .incompleteTail(let segment, _, _) where segment == segments.last?.name:
+                return
+            case .incompleteTail(let segment, let offset, _), .malformedFrame(let segment, let offset, _):
+                throw StoreError.damaged(seq: next, segment: segment, offset: offset, reason: "\(problem)")
+            case .badHeader(let segment, _):
+                throw StoreError.damaged(seq: next, segment: segment, offset: 0, reason: "\(problem)")
+            }
+        }, onFrame: { frame in
+            let entry: Entry
+            do { entry = try Entry(canonicalBytes: frame.entryBytes) } catch {
+                throw StoreError.damaged(seq: lastSeq.map { $0 + 1 } ?? fromSeq, segment: frame.segment.name, offset: frame.offset,
+                                         reason: "entry does not decode: \(error)")
+            }
+            lastSeq = entry.seq
             guard entry.seq >= fromSeq else { return true }
             return try body(AppendedEntry(entry: entry, hash: Array(frame.storedHash)))
         })

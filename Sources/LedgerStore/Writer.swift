@@ -87,6 +87,8 @@ public final class SegmentWriter {
     public private(set) var head: Head?
     /// What recovery did on open, if anything.
     public private(set) var recovery: RecoveryReport?
+    /// Why the last append could not update `HEAD` (the append itself succeeded), if it could not.
+    public private(set) var headWriteError: (any Error)?
 
     private var lockFD: Int32 = -1
     private var segmentFD: Int32 = -1
@@ -345,7 +347,14 @@ public final class SegmentWriter {
         segmentSize += frames.count
         let last = appended[appended.count - 1]
         head = Head(seq: last.entry.seq, hash: last.hash, appendedAt: last.entry.appendedAt)
-        try HeadRecord(seq: last.entry.seq, hash: last.hash).write(to: layout)
+        // The batch is durable and acknowledged: a failure to update the advisory HEAD record must not
+        // turn it into an error (the caller would believe nothing was written). It is kept for the caller.
+        do {
+            try HeadRecord(seq: last.entry.seq, hash: last.hash).write(to: layout)
+            headWriteError = nil
+        } catch {
+            headWriteError = error
+        }
         return appended
     }
 }

@@ -1,3 +1,4 @@
+import Custody
 import LedgerCrypto
 import LedgerFormat
 import LedgerStore
@@ -18,8 +19,10 @@ public enum FindingKind: String, Sendable, Hashable, CaseIterable {
     case signature
     /// An operator entry whose registry change is invalid (or a bad genesis).
     case registry
-    /// A body that is not canonical JSON.
+    /// A body that is not canonical JSON, or not a valid body of its type.
     case body
+    /// A validly signed entry that breaks a custody rule (replayed from genesis).
+    case custody
     /// The log ends before the last acknowledged entry recorded in HEAD, or disagrees with it.
     case truncation
 }
@@ -81,7 +84,8 @@ public struct VerifyReport: Sendable {
 }
 
 /// Re-verifies a ledger from its files and one trust anchor: framing, every entry hash, the chain,
-/// every signature against the registry as it stood at that entry, canonical bodies, and HEAD.
+/// every signature against the registry as it stood at that entry, canonical bodies, the custody rules
+/// replayed from genesis (a valid signature on an impossible transfer is still a finding), and HEAD.
 ///
 /// It keeps going after a finding and reports every one (up to `maxFindings`).
 public struct Verifier {
@@ -95,7 +99,11 @@ public struct Verifier {
 
     public func run() throws -> VerifyReport {
         var state = VerifyState(options: options)
-        state.head = try HeadRecord.read(from: layout)
+        do {
+            state.head = try HeadRecord.read(from: layout)
+        } catch {
+            state.report.notices.append("HEAD is unreadable (\(error)); whole entries cut off the end could not be noticed without a checkpoint")
+        }
         let scanner = SegmentScanner(layout: layout)
         let segments = try layout.segments()
         guard !segments.isEmpty else { throw StoreError.noLedger(directory: layout.directory) }
@@ -120,13 +128,26 @@ struct VerifyState {
     var expectedSeq: UInt64 = 0
     var previousHash: [UInt8] = EntryFormat.zeroHash
     var registry: Registry?
+    var custody = CustodyState()
     var genesisFailed = false
+    var integrityBrokenAt: UInt64?
+    var custodySuppressedNoticeGiven = false
     var head: HeadRecord?
     let hasher = SHA256()
 
     init(options: VerifyOptions) { self.options = options }
 
     mutating func add(_ seq: UInt64, _ hash: [UInt8]?, _ kind: FindingKind, _ reason: String, location: String? = nil) {
+        if kind == .custody, let broken = integrityBrokenAt {
+            // Custody replay presumes an intact log: after an integrity finding its verdicts would only
+            // echo that damage (a deleted commission makes every later move "unknown"), so they are not findings.
+            if !custodySuppressedNoticeGiven {
+                report.notices.append("custody rules after entry \(broken) were not judged: the log's integrity is already broken there")
+                custodySuppressedNoticeGiven = true
+            }
+            return
+        }
+        if kind != .custody, integrityBrokenAt == nil { integrityBrokenAt = seq }
         guard report.findings.count < options.maxFindings else {
             report.findingsOmitted += 1
             return
@@ -180,6 +201,7 @@ struct VerifyState {
         }
         checkBody(entry, storedHash, location)
         checkSignature(entry, storedHash, location)
+        checkCustody(entry, storedHash, location)
         expectedSeq = seq + 1  // resynchronise on what was found (FORMAT.md §9): one misplaced entry, not a cascade
         // Chain on from the stored hash: one altered entry gives one set of findings, not a cascade.
         previousHash = storedHash
@@ -188,6 +210,11 @@ struct VerifyState {
     }
 
     mutating func checkBody(_ entry: Entry, _ hash: [UInt8], _ location: String) {
+        let type = entry.submission.bodyType
+        guard OperatorBody.all.contains(type) || CustodyBodyType(rawValue: type) != nil else {
+            add(entry.seq, hash, .body, "unknown body type \"\(type)\"", location: location)
+            return
+        }
         do {
             let value = try JSONValue.parse(entry.submission.body)
             guard case .object = value else {
@@ -226,6 +253,23 @@ struct VerifyState {
             registry = current
         } catch {
             add(entry.seq, hash, .registry, "\(error.message) (\(error.code))", location: location)
+        }
+    }
+
+    mutating func checkCustody(_ entry: Entry, _ hash: [UInt8], _ location: String) {
+        guard let registry else { return }
+        let body: CustodyBody?
+        do { body = try CustodyBody.parse(type: entry.submission.bodyType, body: entry.submission.body) } catch {
+            add(entry.seq, hash, .body, "\(error)", location: location)
+            return
+        }
+        guard let body else { return }
+        do throws(CustodyError) {
+            try custody.apply(body, entry: entry, hash: hash, registry: registry)
+        } catch {
+            var reason = "\(error.message) (\(error.code.rawValue))"
+            if let conflicting = error.conflictingSeq { reason += "; conflicts with entry \(conflicting)" }
+            add(entry.seq, hash, .custody, reason, location: location)
         }
     }
 

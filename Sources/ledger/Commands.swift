@@ -128,6 +128,7 @@ struct AppendCommand: ParsableCommand {
         if let recovery = ledger.recovery { FileHandleOutput.standardError("ledger: \(recovery)") }
         let pending = try zip(inputs, files).map { try ledger.sign(ledger.completing($0), with: signingKey, source: $1) }
         let appended = try ledger.append(pending, sources: files)
+        if let error = ledger.headWriteError { FileHandleOutput.standardError("ledger: warning: appended, but HEAD was not updated: \(error)") }
         for entry in appended {
             print(json ? entry.json.canonicalString : "appended entry \(entry.entry.seq) \(entry.entry.submission.bodyType) \(Hex.encode(entry.hash))")
         }
