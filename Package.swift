@@ -18,10 +18,11 @@ let package = Package(
             providers: [.apt(["libssl-dev"])]
         ),
         .target(name: "LedgerCrypto", dependencies: ["COpenSSL"]),
-        .target(name: "LedgerFormat", dependencies: ["LedgerCrypto"]),
+        .target(name: "GS1"),
+        .target(name: "LedgerFormat", dependencies: ["LedgerCrypto", "GS1"]),
         .target(name: "LedgerStore", dependencies: ["LedgerFormat"]),
         .target(name: "Custody", dependencies: ["LedgerFormat", "LedgerCrypto"]),
-        .target(name: "LedgerVerify", dependencies: ["LedgerFormat", "LedgerStore", "LedgerCrypto"]),
+        .target(name: "LedgerVerify", dependencies: ["LedgerFormat", "LedgerStore", "LedgerCrypto", "Custody"]),
         .target(name: "LedgerCore", dependencies: ["LedgerFormat", "LedgerStore", "LedgerCrypto", "LedgerVerify", "Custody"]),
         .executableTarget(
             name: "ledger",
@@ -38,9 +39,11 @@ let package = Package(
             resources: [.copy("Resources")]
         ),
         .testTarget(name: "LedgerFormatTests", dependencies: ["LedgerFormat"]),
+        .testTarget(name: "GS1Tests", dependencies: ["GS1"]),
         .testTarget(name: "LedgerStoreTests", dependencies: ["LedgerStore"]),
         .testTarget(name: "LedgerCoreTests", dependencies: ["LedgerCore", "LedgerVerify"]),
         .testTarget(name: "FormatVectorTests", dependencies: ["LedgerCore", "LedgerVerify"]),
         .testTarget(name: "LedgerCLITests", dependencies: ["ledger"]),
+        .testTarget(name: "CustodyTests", dependencies: ["Custody", "LedgerFormat", "LedgerCrypto"]),
     ]
 )

@@ -24,7 +24,6 @@ public struct CustodyError: Error, Sendable, Hashable, CustomStringConvertible {
         case expiredNeedsOverride = "expired-needs-override"
         case transactionInfoMismatch = "ti-mismatch"
         case historyMismatch = "th-mismatch"
-        case statementNotAffirmed = "ts-not-affirmed"
     }
 
     public var code: Code

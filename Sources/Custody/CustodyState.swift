@@ -193,7 +193,7 @@ public struct CustodyState: Sendable {
         case .ship(let body): try ship(body, signer: signer, seq: entry.seq, hash: Hex.encode(hash), registry: registry)
         case .receive(let body): try receive(body, signer: signer)
         case .return(let body): try returnItems(body, signer: signer, seq: entry.seq, hash: Hex.encode(hash), registry: registry)
-        case .decommission(let body): try decommission(body, signer: signer, seq: entry.seq)
+        case .decommission(let body): try decommission(body, partner: partner, seq: entry.seq)
         }
     }
 
@@ -242,9 +242,11 @@ public struct CustodyState: Sendable {
             throw CustodyError(.notManufacturer, "\(partner.gln) is a \(partner.role.rawValue); only a manufacturer or repackager commissions serials")
         }
         if let ndc = body.product.ndc {
+            let segments = ndc.split(separator: "-", omittingEmptySubsequences: false).map(\.count)
             let digits = ndc.filter { $0 != "-" }
             let gtin = Array(body.gtin)
-            guard digits.count == 10, ndc.split(separator: "-").count == 3, String(gtin[1...2]) == "03", String(gtin[3...12]) == digits else {
+            guard [[4, 4, 2], [5, 3, 2], [5, 4, 1]].contains(segments), digits.allSatisfy(\.isASCIIDigit), gtin.count == 14,
+                  String(gtin[1...2]) == "03", String(gtin[3...12]) == digits else {
                 throw CustodyError(.badBody, "product.ndc \(ndc) is not the NDC embedded in GTIN \(body.gtin) (indicator, 03, NDC10, check digit)")
             }
         }
@@ -266,7 +268,9 @@ public struct CustodyState: Sendable {
             try requireHeld(record, by: signer)
             parent = record
         } else if body.parent.isSSCC {
-            parent = UnitRecord(id: body.parent, createdSeq: seq, lot: nil, owner: signer, possessor: signer, ownerSince: seq)
+            // A new logistic unit belongs to the owner of what goes in it (a 3PL builds pallets of its client's goods).
+            let owner = units[body.children[0]]?.owner ?? signer
+            parent = UnitRecord(id: body.parent, createdSeq: seq, lot: nil, owner: owner, possessor: signer, ownerSince: seq)
         } else {
             throw CustodyError(.unknownUnit, "parent \(body.parent) was never commissioned (only an SSCC comes into existence by packing)",
                                unit: body.parent.canonical)
@@ -315,15 +319,17 @@ public struct CustodyState: Sendable {
         set(parent)
     }
 
-    /// Checks that `signer` may move `items` (top level, active, held, not in transit; owned when `owned`).
-    private func movable(_ items: [UnitID], signer: String, owned: Bool) throws(CustodyError) -> [UnitRecord] {
+    /// Checks that `signer` may move `items` (top level, active, held by `holder`, not in transit; owned by
+    /// the signer when `owned`).
+    private func movable(_ items: [UnitID], signer: String, holder: String? = nil, owned: Bool) throws(CustodyError) -> [UnitRecord] {
         var all: [UnitRecord] = []
         for item in items {
             try requireTopLevel(try existing(item))
             for id in descendants(of: item) {
                 let record = try existing(id)
-                try requireHeld(record, by: signer)
+                try requireActive(record)
                 if owned { try requireOwned(record, by: signer) }
+                try requireHeld(record, by: holder ?? signer)
                 all.append(record)
             }
         }
@@ -352,8 +358,12 @@ public struct CustodyState: Sendable {
                 throw CustodyError(.wrongRole, "via \(via) is a \(logistics.role.rawValue), not a 3PL")
             }
         }
-        let records = try movable(body.items, signer: signer, owned: true)
-        let transactionTime = Timestamp.parse(body.transactionDate) ?? entry.appendedAt
+        // Goods the seller keeps at the 3PL named in `via` are sold where they lie: the 3PL ships them on later.
+        let heldAtLogistics = body.via != nil && body.items.allSatisfy { units[$0]?.possessor == body.via }
+        let records = try movable(body.items, signer: signer, holder: heldAtLogistics ? body.via : nil, owned: true)
+        // Expiry is a calendar date, good through its end: compare it with the transaction's own local date
+        // (the date-time's first ten characters), not with the UTC instant.
+        let transactionTime = Timestamp.parse(String(body.transactionDate.prefix(10))) ?? entry.appendedAt
         if body.expiredOverride == nil {
             for record in records {
                 guard let lot = record.lot, let expiry = Timestamp.parse(lot.expiry) else { continue }
@@ -375,13 +385,17 @@ public struct CustodyState: Sendable {
             record.owner = body.buyer.gln
             record.ownerSince = entry.seq
             record.lastSeller = signer
-            record.possessor = nil
-            record.shipment = hash
+            if !heldAtLogistics {
+                record.possessor = nil
+                record.shipment = hash
+            }
             record.transfers.append(entry.seq)
             set(record)
         }
         setTransferHash(entry.seq, hash)
-        setShipment(hash, OpenShipment(hash: hash, seq: entry.seq, kind: .transfer, from: signer, to: body.via ?? body.buyer.gln, items: body.items))
+        if !heldAtLogistics {
+            setShipment(hash, OpenShipment(hash: hash, seq: entry.seq, kind: .transfer, from: signer, to: body.via ?? body.buyer.gln, items: body.items))
+        }
     }
 
     private mutating func ship(_ body: ShipBody, signer: String, seq: UInt64, hash: String, registry: Registry) throws(CustodyError) {
@@ -433,17 +447,26 @@ public struct CustodyState: Sendable {
         setShipment(hash, OpenShipment(hash: hash, seq: seq, kind: .return, from: signer, to: body.to, items: body.items))
     }
 
-    private mutating func decommission(_ body: DecommissionBody, signer: String, seq: UInt64) throws(CustodyError) {
-        let inTransitAllowed: Set<DecommissionReason> = [.stolen, .lost, .destroyed, .damaged]
+    private mutating func decommission(_ body: DecommissionBody, partner: Partner, seq: UInt64) throws(CustodyError) {
+        let signer = partner.gln
+        // Reasons a holder or a receiver may report for goods it does not own; the rest are the owner's acts.
+        let lossReasons: Set<DecommissionReason> = [.stolen, .lost, .destroyed, .damaged]
         var affected: [UnitRecord] = []
         for item in body.items {
             let record = try existing(item)
             try requireActive(record)
+            if body.reason == .dispensed, partner.role != .dispenser {
+                throw CustodyError(.wrongRole, "\(signer) is a \(partner.role.rawValue); only a dispenser dispenses \(item) to a patient", unit: item.canonical)
+            }
+            if record.owner != signer, !lossReasons.contains(body.reason) {
+                throw CustodyError(.notOwner, "\(item) is owned by \(record.owner); only the owner records \(body.reason.rawValue) (a holder may report it stolen, lost, destroyed or damaged)",
+                                   unit: item.canonical, conflictingSeq: record.ownerSince)
+            }
             guard record.owner == signer || record.possessor == signer || (record.shipment != nil && shipments[record.shipment!]?.to == signer) else {
                 throw CustodyError(.notOwner, "\(item) is owned by \(record.owner) and held by \(record.possessor ?? "a carrier"); \(signer) may not decommission it",
                                    unit: item.canonical, conflictingSeq: record.ownerSince)
             }
-            if record.shipment != nil, !inTransitAllowed.contains(body.reason) {
+            if record.shipment != nil, !lossReasons.contains(body.reason) {
                 throw CustodyError(.inTransit, "\(item) is in transit; only stolen, lost, destroyed or damaged apply before it is received",
                                    unit: item.canonical, conflictingSeq: shipments[record.shipment!]?.seq)
             }
@@ -455,6 +478,11 @@ public struct CustodyState: Sendable {
         }
         for var record in affected {
             record.status = .decommissioned(body.reason, seq: seq)
+            if record.shipment != nil {
+                // Lost in transit: it leaves the shipment, which no longer carries it.
+                record.shipment = nil
+                record.possessor = nil
+            }
             set(record)
         }
         // A decommissioned item leaves its container (e.g. a unit dispensed from a case).
@@ -467,4 +495,8 @@ public struct CustodyState: Sendable {
             set(record)
         }
     }
+}
+
+extension Character {
+    var isASCIIDigit: Bool { ("0"..."9").contains(self) }
 }

@@ -193,6 +193,10 @@ public final class Ledger {
 
     /// Refuses submissions the ledger would not write: unknown body types, non-canonical or non-object bodies.
     static func checkForm(_ submission: Submission, source: String) throws {
+        for (field, value) in [("signer", submission.signer), ("keyID", submission.keyID), ("bodyType", submission.bodyType)]
+        where value.utf8.count > 255 {
+            throw InputError(source: source, reason: "\(field) is longer than 255 bytes", code: "bad-submission")
+        }
         guard BodyTypes.all.contains(submission.bodyType) else {
             throw InputError(source: source, reason: "unknown body type \"\(submission.bodyType)\"", code: "unknown-body-type")
         }

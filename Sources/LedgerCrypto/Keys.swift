@@ -78,6 +78,11 @@ public struct PublicKey: Sendable, Hashable, CustomStringConvertible {
         guard let algorithm = key.algorithm else {
             throw CryptoError("use the public key", reason: "only Ed25519 and ECDSA P-256 keys are accepted")
         }
+        // One encoding per key, so the key id (a hash of these bytes) is unique: strict DER, uncompressed P-256 points.
+        let canonical = try collectingBIO("encode a public key as DER") { i2d_PUBKEY_bio($0, parsed) }
+        guard canonical == spkiDER, algorithm != .p256 || spkiDER.count == p256SPKIPrefix.count + 65 else {
+            throw CryptoError("use the public key", reason: "its SubjectPublicKeyInfo is not canonical DER (P-256 points must be uncompressed)")
+        }
         self.algorithm = algorithm
         self.key = key
         self.spkiDER = spkiDER
@@ -91,8 +96,8 @@ public struct PublicKey: Sendable, Hashable, CustomStringConvertible {
             }
             return key
         }
+        defer { EVP_PKEY_free(parsed) }
         let der = try collectingBIO("encode a public key as DER") { i2d_PUBKEY_bio($0, parsed) }
-        EVP_PKEY_free(parsed)
         try self.init(spkiDER: der)
     }
 
@@ -102,8 +107,8 @@ public struct PublicKey: Sendable, Hashable, CustomStringConvertible {
         guard let key = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nil, raw, raw.count) else {
             throw CryptoError.openSSL("load a raw Ed25519 public key")
         }
+        defer { EVP_PKEY_free(key) }
         let der = try collectingBIO("encode a public key as DER") { i2d_PUBKEY_bio($0, key) }
-        EVP_PKEY_free(key)
         try self.init(spkiDER: der)
     }
 
@@ -291,7 +296,11 @@ public enum ECDSASignature {
         defer { ECDSA_SIG_free(sig) }
         let r = BN_bin2bn(raw, 32, nil)
         let s = raw.withUnsafeBufferPointer { BN_bin2bn($0.baseAddress! + 32, 32, nil) }
-        guard let r, let s, ECDSA_SIG_set0(sig, r, s) == 1 else { return nil }
+        guard let r, let s, ECDSA_SIG_set0(sig, r, s) == 1 else {
+            BN_free(r)
+            BN_free(s)
+            return nil
+        }
         var out: UnsafeMutablePointer<UInt8>? = nil
         let length = i2d_ECDSA_SIG(sig, &out)
         guard length > 0, let out else { return nil }

@@ -232,7 +232,8 @@ struct JSONParser {
         }
         if bytes[digitsStart] == UInt8(ascii: "0"), index - digitsStart > 1 { throw fail("leading zeros are not allowed", at: start) }
         let text = String(decoding: bytes[start..<index], as: UTF8.self)
-        guard let value = Int64(text), abs(value) <= JSONValue.maxSafeInteger else {
+        // `magnitude`, not `abs`: abs(Int64.min) traps.
+        guard let value = Int64(text), value.magnitude <= JSONValue.maxSafeInteger.magnitude else {
             throw fail("integer \(text) is outside ±(2^53 − 1)", at: start)
         }
         if value == 0, bytes[start] == UInt8(ascii: "-") { throw fail("-0 is not allowed", at: start) }

@@ -1,3 +1,4 @@
+import GS1
 import LedgerCrypto
 
 /// A key grant inside an operator body: `{"publicKey": base64 SPKI DER, "validFrom": ms, "validUntil": ms|null}`.
@@ -35,30 +36,15 @@ func parseBody(_ body: [UInt8], type: String) throws(BodyError) -> BodyReader {
     return try BodyReader(value, bodyType: type)
 }
 
-/// Checks a GLN-13: 13 digits with a valid GS1 mod-10 check digit.
+/// Checks a GLN-13: 13 digits with a valid GS1 mod-10 check digit. Returns why not, or nil.
 public func validateGLN(_ gln: String) -> String? {
-    let digits = Array(gln.utf8)
-    guard digits.count == 13, digits.allSatisfy({ (0x30...0x39).contains($0) }) else { return "must be 13 digits (a GLN-13)" }
-    guard GS1CheckDigit.isValid(digits) else { return "has a wrong check digit (expected \(GS1CheckDigit.compute(digits.dropLast())))" }
-    return nil
-}
-
-/// The GS1 mod-10 check digit (GS1 General Specifications §7.9.1).
-public enum GS1CheckDigit {
-    /// The check digit for `payload` (the digits before the check digit).
-    public static func compute<Digits: BidirectionalCollection>(_ payload: Digits) -> Int where Digits.Element == UInt8 {
-        var sum = 0
-        for (position, char) in payload.reversed().enumerated() {
-            let digit = Int(char) - 0x30
-            sum += position % 2 == 0 ? digit * 3 : digit
-        }
-        return (10 - sum % 10) % 10
-    }
-
-    /// True when the last digit of `digits` is the check digit of the others.
-    public static func isValid(_ digits: [UInt8]) -> Bool {
-        guard let last = digits.last else { return false }
-        return compute(digits.dropLast()) == Int(last) - 0x30
+    do {
+        _ = try GLN(gln)
+        return nil
+    } catch where error.code == .badCheckDigit {
+        return "has a wrong check digit (expected \(GS1CheckDigit.compute(Array(gln.utf8).dropLast())))"
+    } catch {
+        return "must be 13 digits (a GLN-13)"
     }
 }
 

@@ -1,5 +1,6 @@
 import Custody
 import Foundation
+import GS1
 import LedgerCore
 import LedgerCrypto
 import LedgerFormat
@@ -119,7 +120,7 @@ func jsonList(_ items: [String]) -> String { "[" + items.map { "\"\($0)\"" }.joi
 ///     6 transfer                alpha      (the SSCC to beta)
 ///     7 receive                 beta
 ///     8 disaggregate            beta
-///     9 decommission            beta       (LOT-0003-A dispensed)
+///     9 decommission            beta       (LOT-0003-A destroyed)
 final class TestLedger {
     static let origin = "example.com/custody-tests"
     static let sscc = "(00)" + withCheckDigit("10614141000000001")
@@ -158,7 +159,7 @@ final class TestLedger {
         let shipped = try ledger.append([ledger.sign(ledger.completing(transfer), with: alpha.key)])
         try ledger.append([ledger.sign(custody("receive", "\"shipment\":\"\(Hex.encode(shipped[0].hash))\""), with: beta.key)])
         try ledger.append([ledger.sign(custody("disaggregate", "\"parent\":\"\(sscc)\""), with: beta.key)])
-        try ledger.append([ledger.sign(custody("decommission", "\"items\":[\"\(unit("LOT-0003-A"))\"],\"reason\":\"dispensed\""), with: beta.key)])
+        try ledger.append([ledger.sign(custody("decommission", "\"items\":[\"\(unit("LOT-0003-A"))\"],\"reason\":\"destroyed\""), with: beta.key)])
         #expect(ledger.head?.seq == 9)
         return test
     }
