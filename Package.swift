@@ -21,7 +21,7 @@ let package = Package(
         .target(name: "GS1"),
         .target(name: "LedgerFormat", dependencies: ["LedgerCrypto", "GS1"]),
         .target(name: "LedgerStore", dependencies: ["LedgerFormat"]),
-        .target(name: "Custody", dependencies: ["LedgerFormat", "LedgerCrypto"]),
+        .target(name: "Custody", dependencies: ["GS1", "LedgerFormat", "LedgerCrypto"]),
         .target(name: "LedgerVerify", dependencies: ["LedgerFormat", "LedgerStore", "LedgerCrypto", "Custody"]),
         .target(name: "LedgerCore", dependencies: ["LedgerFormat", "LedgerStore", "LedgerCrypto", "LedgerVerify", "Custody"]),
         .executableTarget(

@@ -1,3 +1,4 @@
+import GS1
 import LedgerFormat
 
 /// A package-level or logistic identifier as the ledger keys it: an SGTIN (GTIN-14 + serial) or an SSCC-18.
@@ -9,29 +10,33 @@ public enum UnitID: Sendable, Hashable, Comparable, CustomStringConvertible {
     case sgtin(gtin: String, serial: String)
     case sscc(String)
 
-    /// Parses the canonical element-string form; other forms go through the GS1 parser first.
+    /// Parses the canonical element-string form; other forms go through `GS1Identifier.parse` first.
     public init(canonical text: String) throws(CustodyError) {
-        if text.hasPrefix("(00)") {
-            let digits = String(text.dropFirst(4))
-            guard digits.utf8.count == 18, digits.utf8.allSatisfy({ (0x30...0x39).contains($0) }) else {
-                throw CustodyError(.badIdentifier, "\"\(text)\": an SSCC is 18 digits after (00)")
-            }
-            guard UnitID.checkDigitValid(digits) else { throw CustodyError(.badIdentifier, "\"\(text)\": wrong SSCC check digit") }
-            self = .sscc(digits)
-            return
-        }
-        guard text.hasPrefix("(01)"), text.utf8.count > 22 else {
+        let rest = text.dropFirst(18)
+        let isSSCC = text.hasPrefix("(00)")
+        guard isSSCC || (text.hasPrefix("(01)") && rest.hasPrefix("(21)")) else {
             throw CustodyError(.badIdentifier, "\"\(text)\" is not an identifier of the form (01)GTIN14(21)SERIAL or (00)SSCC18")
         }
-        let gtin = String(text.dropFirst(4).prefix(14))
-        let rest = text.dropFirst(18)
-        guard gtin.utf8.allSatisfy({ (0x30...0x39).contains($0) }), rest.hasPrefix("(21)") else {
-            throw CustodyError(.badIdentifier, "\"\(text)\" is not of the form (01)GTIN14(21)SERIAL")
+        do throws(GS1Error) {
+            if isSSCC {
+                self = .sscc(try SSCC(String(text.dropFirst(4))).digits)
+            } else {
+                let gtin = try GTIN(String(text.dropFirst(4).prefix(14)))
+                self = .sgtin(gtin: gtin.digits, serial: try Serial(String(rest.dropFirst(4))).value)
+            }
+        } catch {
+            throw CustodyError(.badIdentifier, "\"\(text)\": \(error)")
         }
-        guard UnitID.checkDigitValid(gtin) else { throw CustodyError(.badIdentifier, "\"\(text)\": wrong GTIN check digit") }
-        let serial = String(rest.dropFirst(4))
-        if let problem = UnitID.serialProblem(serial) { throw CustodyError(.badIdentifier, "\"\(text)\": serial \(problem)") }
-        self = .sgtin(gtin: gtin, serial: serial)
+    }
+
+    /// The identifier in the ledger's form, from a GS1 identifier read in any form (EPC URI, Digital
+    /// Link, element string); nil for identifiers that are not packages or logistic units (a GLN, a bare GTIN).
+    public init?(_ identifier: GS1Identifier) {
+        switch identifier {
+        case .sgtin(let sgtin, _, _): self = .sgtin(gtin: sgtin.gtin.digits, serial: sgtin.serial.value)
+        case .sscc(let sscc): self = .sscc(sscc.digits)
+        default: return nil
+        }
     }
 
     /// The canonical element string.
@@ -54,34 +59,13 @@ public enum UnitID: Sendable, Hashable, Comparable, CustomStringConvertible {
 
     /// Why `serial` is not a GS1 AI (21) serial (1–20 characters of GS1 character set 82), or nil.
     public static func serialProblem(_ serial: String) -> String? {
-        let bytes = Array(serial.utf8)
-        guard (1...20).contains(bytes.count) else { return "must be 1 to 20 characters, not \(bytes.count)" }
-        for byte in bytes where !isCharacterSet82(byte) {
-            return "contains '\(String(UnicodeScalar(byte)))', which is outside GS1 character set 82"
-        }
+        do throws(GS1Error) { _ = try Serial(serial) } catch { return error.reason }
         return nil
     }
 
-    /// GS1 AI encodable character set 82 (GS1 General Specifications, figure 7.11-1).
-    static func isCharacterSet82(_ byte: UInt8) -> Bool {
-        switch byte {
-        case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"): true
-        case UInt8(ascii: "!"), UInt8(ascii: "\""), UInt8(ascii: "%"), UInt8(ascii: "&"), UInt8(ascii: "'"), UInt8(ascii: "("),
-             UInt8(ascii: ")"), UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: ","), UInt8(ascii: "-"), UInt8(ascii: "."),
-             UInt8(ascii: "/"), UInt8(ascii: ":"), UInt8(ascii: ";"), UInt8(ascii: "<"), UInt8(ascii: "="), UInt8(ascii: ">"),
-             UInt8(ascii: "?"), UInt8(ascii: "_"): true
-        default: false
-        }
-    }
-
+    /// True when `digits` is a GS1 key of 8 to 18 digits whose last digit is its check digit.
     static func checkDigitValid(_ digits: String) -> Bool {
         let bytes = Array(digits.utf8)
-        guard bytes.allSatisfy({ (0x30...0x39).contains($0) }), let last = bytes.last else { return false }
-        var sum = 0
-        for (position, char) in bytes.dropLast().reversed().enumerated() {
-            let digit = Int(char) - 0x30
-            sum += position % 2 == 0 ? digit * 3 : digit
-        }
-        return (10 - sum % 10) % 10 == Int(last) - 0x30
+        return bytes.allSatisfy { (0x30...0x39).contains($0) } && GS1CheckDigit.isValid(bytes)
     }
 }

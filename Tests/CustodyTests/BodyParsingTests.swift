@@ -135,7 +135,7 @@ struct BodyParsingTests {
     func serialTooLong(type: CustodyBodyType) throws {
         let long = unit(String(repeating: "9", count: 21)).canonical
         expectBodyError(type, SampleBodies.json(type).setting(["items"], to: .array([.string(long)])), field: "items[0]",
-                        reasonContains: "1 to 20 characters, not 21")
+                        reasonContains: "1 to 20 characters, got 21")
         // Twenty is the most a serial may have.
         let twenty = unit(String(repeating: "9", count: 20)).canonical
         #expect(throws: Never.self) { try CustodyBody.parse(type: type.rawValue, json: SampleBodies.json(type).setting(["items"], to: .array([.string(twenty)]))) }
