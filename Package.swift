@@ -23,11 +23,12 @@ let package = Package(
         .target(name: "LedgerStore", dependencies: ["LedgerFormat"]),
         .target(name: "Custody", dependencies: ["GS1", "LedgerFormat", "LedgerCrypto"]),
         .target(name: "LedgerVerify", dependencies: ["LedgerFormat", "LedgerStore", "LedgerCrypto", "Custody"]),
-        .target(name: "LedgerCore", dependencies: ["LedgerFormat", "LedgerStore", "LedgerCrypto", "LedgerVerify", "Custody"]),
+        .target(name: "LedgerCore", dependencies: ["GS1", "LedgerFormat", "LedgerStore", "LedgerCrypto", "LedgerVerify", "Custody"]),
         .executableTarget(
             name: "ledger",
             dependencies: [
                 "LedgerCore",
+                "GS1",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

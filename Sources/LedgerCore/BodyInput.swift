@@ -45,6 +45,7 @@ public struct BodyInput: Sendable, Hashable {
         }
         self.type = type
         self.version = version
+        if BodyTypes.custody.contains(type) { members = Self.normalizingIdentifiers(members) }
         self.canonicalBody = JSONValue.object(members).canonicalBytes
     }
 }

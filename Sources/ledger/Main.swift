@@ -23,7 +23,7 @@ struct LedgerCommand: ParsableCommand {
         """,
         subcommands: [
             InitCommand.self, KeygenCommand.self, PartnerCommand.self, AppendCommand.self,
-            ShowCommand.self, LogCommand.self, VerifyCommand.self, DemoCommand.self,
+            ShowCommand.self, LogCommand.self, VerifyCommand.self, IdCommand.self, DemoCommand.self,
         ]
     )
 
