@@ -64,29 +64,74 @@ public struct OpenShipment: Sendable, Hashable {
     public var items: [UnitID]
 }
 
+/// Read access to committed custody state kept elsewhere (the SQLite index), under `CustodyState`'s overlay.
+public protocol CustodyBacking: Sendable {
+    /// The committed record of `id`, with its children, or nil.
+    func unit(_ id: UnitID) -> UnitRecord?
+    /// The committed open shipment with entry hash `hash`, or nil.
+    func shipment(_ hash: String) -> OpenShipment?
+    /// The entry hash of the transfer or return at `seq`, or nil.
+    func transferHash(_ seq: UInt64) -> String?
+}
+
+/// One unit touched by one entry: the index's unit-event row, with the unit's state after the entry.
+public struct UnitEvent: Sendable, Hashable {
+    public var unit: UnitID
+    public var seq: UInt64
+    /// The top-level container through which the entry reached the unit, or nil when it named the unit.
+    public var via: UnitID?
+    public var owner: String
+    public var possessor: String?
+    public var state: String
+    public var parent: UnitID?
+}
+
 /// The custody state of every identifier, built by replaying custody entries; checks the rules.
 ///
 /// `apply` checks an entry against the current state and, only if every rule holds, applies it. A batch is
 /// made atomic with `beginBatch` / `rollbackBatch` / `commitBatch`, which journal what changed.
+///
+/// Without a backing store the state lives in memory (`units`, `shipments`, `transferHashes` hold all of
+/// it). With one, those dictionaries are an overlay of changes over the committed state; `takeChanges()`
+/// hands them to the store after a durable append and empties the overlay.
 public struct CustodyState: Sendable {
+    /// Units changed since the last `takeChanges()` (without a backing store: every unit).
     public private(set) var units: [UnitID: UnitRecord] = [:]
+    /// Open shipments added since the last `takeChanges()` (without a backing store: every open shipment).
     public private(set) var shipments: [String: OpenShipment] = [:]
-    /// Entry hash (hex) of each transfer or return, by sequence number.
+    /// Shipments received since the last `takeChanges()` that the backing store may still hold.
+    public private(set) var closedShipments: Set<String> = []
+    /// Entry hash (hex) of each transfer or return, by sequence number (overlay, as `units`).
     public private(set) var transferHashes: [UInt64: String] = [:]
+    /// Unit events of the applied entries, when `recordsEvents` (for the index).
+    public private(set) var events: [UnitEvent] = []
+    /// Whether `apply` records `events`.
+    public var recordsEvents: Bool
+    let backing: (any CustodyBacking)?
 
     private enum Change: Sendable {
         case unit(UnitID, UnitRecord?)
-        case shipment(String, OpenShipment?)
+        case shipment(String, OpenShipment?, wasClosed: Bool)
         case transferHash(UInt64, String?)
     }
     private var journal: [Change]?
+    private var eventsAtBatchStart = 0
+    /// The identifiers the entry being applied names as moved items (for `UnitEvent.via`).
+    private var currentItems: Set<UnitID> = []
 
-    public init() {}
+    /// An empty in-memory state, or an overlay over `backing`.
+    public init(backing: (any CustodyBacking)? = nil, recordsEvents: Bool = false) {
+        self.backing = backing
+        self.recordsEvents = recordsEvents
+    }
 
     // MARK: Batches
 
     /// Starts journaling changes so they can be undone.
-    public mutating func beginBatch() { journal = [] }
+    public mutating func beginBatch() {
+        journal = []
+        eventsAtBatchStart = events.count
+    }
     /// Keeps the changes since `beginBatch`.
     public mutating func commitBatch() { journal = nil }
     /// Undoes every change since `beginBatch`.
@@ -94,21 +139,76 @@ public struct CustodyState: Sendable {
         for change in (journal ?? []).reversed() {
             switch change {
             case .unit(let id, let old): units[id] = old
-            case .shipment(let hash, let old): shipments[hash] = old
+            case .shipment(let hash, let old, let wasClosed):
+                shipments[hash] = old
+                if wasClosed { closedShipments.insert(hash) } else { closedShipments.remove(hash) }
             case .transferHash(let seq, let old): transferHashes[seq] = old
             }
         }
+        if events.count > eventsAtBatchStart { events.removeSubrange(eventsAtBatchStart...) }
         journal = nil
     }
 
-    private mutating func set(_ record: UnitRecord) {
+    /// The changes since the last call, for the backing store to persist; empties the overlay.
+    public mutating func takeChanges() -> (units: [UnitRecord], openShipments: [OpenShipment], closedShipments: Set<String>,
+                                           transferHashes: [UInt64: String], events: [UnitEvent]) {
+        defer {
+            units = [:]
+            shipments = [:]
+            closedShipments = []
+            transferHashes = [:]
+            events = []
+        }
+        return (Array(units.values), Array(shipments.values), closedShipments, transferHashes, events)
+    }
+
+    /// The record of `id`: changed in the overlay, else committed in the backing store.
+    public func record(_ id: UnitID) -> UnitRecord? {
+        if let changed = units[id] { return changed }
+        return backing?.unit(id)
+    }
+
+    /// The open shipment with entry hash `hash`.
+    public func openShipment(_ hash: String) -> OpenShipment? {
+        if closedShipments.contains(hash) { return nil }
+        if let open = shipments[hash] { return open }
+        return backing?.shipment(hash)
+    }
+
+    /// The entry hash (hex) of the transfer or return at `seq`.
+    public func transferHash(_ seq: UInt64) -> String? {
+        transferHashes[seq] ?? backing?.transferHash(seq)
+    }
+
+    private mutating func set(_ record: UnitRecord, seq: UInt64) {
         journal?.append(.unit(record.id, units[record.id]))
         units[record.id] = record
+        if recordsEvents {
+            // Reached through a container named in the entry: the nearest such ancestor.
+            var via: UnitID?
+            if !currentItems.contains(record.id) {
+                var next = record.parent
+                var depth = 0
+                while let parent = next, depth < 64 {
+                    if currentItems.contains(parent) { via = parent; break }
+                    next = self.record(parent)?.parent
+                    depth += 1
+                }
+            }
+            events.append(UnitEvent(unit: record.id, seq: seq, via: via, owner: record.owner, possessor: record.possessor,
+                                    state: record.stateName, parent: record.parent))
+        }
     }
 
     private mutating func setShipment(_ hash: String, _ shipment: OpenShipment?) {
-        journal?.append(.shipment(hash, shipments[hash]))
-        shipments[hash] = shipment
+        journal?.append(.shipment(hash, shipments[hash], wasClosed: closedShipments.contains(hash)))
+        if let shipment {
+            shipments[hash] = shipment
+            closedShipments.remove(hash)
+        } else {
+            shipments[hash] = nil
+            if backing != nil { closedShipments.insert(hash) }
+        }
     }
 
     private mutating func setTransferHash(_ seq: UInt64, _ hash: String) {
@@ -124,7 +224,7 @@ public struct CustodyState: Sendable {
         var stack = [id]
         while let next = stack.popLast() {
             out.append(next)
-            if let record = units[next] { stack += record.children.sorted().reversed() }
+            if let record = self.record(next) { stack += record.children.sorted().reversed() }
         }
         return out
     }
@@ -132,10 +232,10 @@ public struct CustodyState: Sendable {
     /// The chain of parents above `id`, nearest first.
     public func ancestors(of id: UnitID) -> [UnitID] {
         var out: [UnitID] = []
-        var current = units[id]?.parent
+        var current = self.record(id)?.parent
         while let parent = current, !out.contains(parent) {
             out.append(parent)
-            current = units[parent]?.parent
+            current = self.record(parent)?.parent
         }
         return out
     }
@@ -145,7 +245,7 @@ public struct CustodyState: Sendable {
         var counts: [String: (LotInfo, Int64)] = [:]
         for item in items {
             for id in descendants(of: item) {
-                guard let record = units[id], record.children.isEmpty, let lot = record.lot else { continue }
+                guard let record = self.record(id), record.children.isEmpty, let lot = record.lot else { continue }
                 let key = lot.gtin + "\u{1}" + lot.lot
                 counts[key, default: (lot, 0)].1 += 1
             }
@@ -158,9 +258,9 @@ public struct CustodyState: Sendable {
     public func transactionHistory(for items: [UnitID]) -> [String] {
         var seqs = Set<UInt64>()
         for item in items {
-            for id in descendants(of: item) { seqs.formUnion(units[id]?.transfers ?? []) }
+            for id in descendants(of: item) { seqs.formUnion(record(id)?.transfers ?? []) }
         }
-        return seqs.sorted().compactMap { transferHashes[$0] }
+        return seqs.sorted().compactMap { transferHash($0) }
     }
 
     /// Fills in a transfer's TI products and TH from the state, as the ledger will check them.
@@ -182,23 +282,31 @@ public struct CustodyState: Sendable {
     ///   - registry: the registry at this entry (partner roles).
     public mutating func apply(_ body: CustodyBody, entry: Entry, hash: [UInt8], registry: Registry) throws(CustodyError) {
         let signer = entry.submission.signer
+        switch body {
+        case .transfer(let body): currentItems = Set(body.items)
+        case .ship(let body): currentItems = Set(body.items)
+        case .return(let body): currentItems = Set(body.items)
+        case .decommission(let body): currentItems = Set(body.items)
+        case .receive(let body): currentItems = Set(openShipment(body.shipment)?.items ?? [])
+        default: currentItems = []
+        }
         guard let partner = registry.partners[signer] else {
             throw CustodyError(.unknownPartner, "signer \(signer) is not a registered partner")
         }
         switch body {
         case .commission(let body): try commission(body, partner: partner, seq: entry.seq)
         case .aggregate(let body): try aggregate(body, signer: signer, seq: entry.seq)
-        case .disaggregate(let body): try disaggregate(body, signer: signer)
+        case .disaggregate(let body): try disaggregate(body, signer: signer, seq: entry.seq)
         case .transfer(let body): try transfer(body, signer: signer, entry: entry, hash: Hex.encode(hash), registry: registry)
         case .ship(let body): try ship(body, signer: signer, seq: entry.seq, hash: Hex.encode(hash), registry: registry)
-        case .receive(let body): try receive(body, signer: signer)
+        case .receive(let body): try receive(body, signer: signer, seq: entry.seq)
         case .return(let body): try returnItems(body, signer: signer, seq: entry.seq, hash: Hex.encode(hash), registry: registry)
         case .decommission(let body): try decommission(body, partner: partner, seq: entry.seq)
         }
     }
 
     private func existing(_ id: UnitID) throws(CustodyError) -> UnitRecord {
-        guard let record = units[id] else {
+        guard let record = self.record(id) else {
             throw CustodyError(.unknownUnit, "\(id) was never commissioned", unit: id.canonical)
         }
         return record
@@ -214,8 +322,8 @@ public struct CustodyState: Sendable {
     private func requireHeld(_ record: UnitRecord, by signer: String) throws(CustodyError) {
         try requireActive(record)
         if let shipment = record.shipment {
-            throw CustodyError(.inTransit, "\(record.id) is in transit in shipment \(shipment.prefix(16))… (entry \(shipments[shipment]?.seq ?? 0)) and must be received first",
-                               unit: record.id.canonical, conflictingSeq: shipments[shipment]?.seq)
+            throw CustodyError(.inTransit, "\(record.id) is in transit in shipment \(shipment.prefix(16))… (entry \(openShipment(shipment)?.seq ?? 0)) and must be received first",
+                               unit: record.id.canonical, conflictingSeq: openShipment(shipment)?.seq)
         }
         guard record.possessor == signer else {
             throw CustodyError(.notPossessor, "\(record.id) is held by \(record.possessor ?? "nobody"), not by \(signer)",
@@ -251,25 +359,25 @@ public struct CustodyState: Sendable {
             }
         }
         for id in body.units {
-            if let record = units[id] {
+            if let record = self.record(id) {
                 throw CustodyError(.alreadyCommissioned, "\(id) was already commissioned at entry \(record.createdSeq)",
                                    unit: id.canonical, conflictingSeq: record.createdSeq)
             }
         }
         let lot = LotInfo(gtin: body.gtin, lot: body.lot, expiry: body.expiry, product: body.product, commissionSeq: seq)
         for id in body.units {
-            set(UnitRecord(id: id, createdSeq: seq, lot: lot, owner: partner.gln, possessor: partner.gln, ownerSince: seq))
+            set(UnitRecord(id: id, createdSeq: seq, lot: lot, owner: partner.gln, possessor: partner.gln, ownerSince: seq), seq: seq)
         }
     }
 
     private mutating func aggregate(_ body: AggregateBody, signer: String, seq: UInt64) throws(CustodyError) {
         var parent: UnitRecord
-        if let record = units[body.parent] {
+        if let record = self.record(body.parent) {
             try requireHeld(record, by: signer)
             parent = record
         } else if body.parent.isSSCC {
             // A new logistic unit belongs to the owner of what goes in it (a 3PL builds pallets of its client's goods).
-            let owner = units[body.children[0]]?.owner ?? signer
+            let owner = self.record(body.children[0])?.owner ?? signer
             parent = UnitRecord(id: body.parent, createdSeq: seq, lot: nil, owner: owner, possessor: signer, ownerSince: seq)
         } else {
             throw CustodyError(.unknownUnit, "parent \(body.parent) was never commissioned (only an SSCC comes into existence by packing)",
@@ -297,12 +405,12 @@ public struct CustodyState: Sendable {
             child.parent = body.parent
             child.parentSince = seq
             parent.children.insert(child.id)
-            set(child)
+            set(child, seq: seq)
         }
-        set(parent)
+        set(parent, seq: seq)
     }
 
-    private mutating func disaggregate(_ body: DisaggregateBody, signer: String) throws(CustodyError) {
+    private mutating func disaggregate(_ body: DisaggregateBody, signer: String, seq: UInt64) throws(CustodyError) {
         var parent = try existing(body.parent)
         try requireHeld(parent, by: signer)
         let ids = body.children ?? parent.children.sorted()
@@ -314,9 +422,9 @@ public struct CustodyState: Sendable {
             child.parent = nil
             child.parentSince = nil
             parent.children.remove(id)
-            set(child)
+            set(child, seq: seq)
         }
-        set(parent)
+        set(parent, seq: seq)
     }
 
     /// Checks that `signer` may move `items` (top level, active, held by `holder`, not in transit; owned by
@@ -359,7 +467,7 @@ public struct CustodyState: Sendable {
             }
         }
         // Goods the seller keeps at the 3PL named in `via` are sold where they lie: the 3PL ships them on later.
-        let heldAtLogistics = body.via != nil && body.items.allSatisfy { units[$0]?.possessor == body.via }
+        let heldAtLogistics = body.via != nil && body.items.allSatisfy { record($0)?.possessor == body.via }
         let records = try movable(body.items, signer: signer, holder: heldAtLogistics ? body.via : nil, owned: true)
         // Expiry is a calendar date, good through its end: compare it with the transaction's own local date
         // (the date-time's first ten characters), not with the UTC instant.
@@ -390,7 +498,7 @@ public struct CustodyState: Sendable {
                 record.shipment = hash
             }
             record.transfers.append(entry.seq)
-            set(record)
+            set(record, seq: entry.seq)
         }
         setTransferHash(entry.seq, hash)
         if !heldAtLogistics {
@@ -404,13 +512,13 @@ public struct CustodyState: Sendable {
         for var record in try movable(body.items, signer: signer, owned: false) {
             record.possessor = nil
             record.shipment = hash
-            set(record)
+            set(record, seq: seq)
         }
         setShipment(hash, OpenShipment(hash: hash, seq: seq, kind: .ship, from: signer, to: body.to, items: body.items))
     }
 
-    private mutating func receive(_ body: ReceiveBody, signer: String) throws(CustodyError) {
-        guard let shipment = shipments[body.shipment] else {
+    private mutating func receive(_ body: ReceiveBody, signer: String, seq: UInt64) throws(CustodyError) {
+        guard let shipment = openShipment(body.shipment) else {
             throw CustodyError(.noOpenShipment, "no open shipment with entry hash \(body.shipment): never shipped, or already received")
         }
         guard shipment.to == signer else {
@@ -418,10 +526,10 @@ public struct CustodyState: Sendable {
         }
         for item in shipment.items {
             for id in descendants(of: item) {
-                guard var record = units[id], record.shipment == body.shipment else { continue }
+                guard var record = self.record(id), record.shipment == body.shipment else { continue }
                 record.shipment = nil
                 if case .active = record.status { record.possessor = signer }
-                set(record)
+                set(record, seq: seq)
             }
         }
         setShipment(body.shipment, nil)
@@ -441,7 +549,7 @@ public struct CustodyState: Sendable {
             record.possessor = nil
             record.shipment = hash
             record.transfers.append(seq)
-            set(record)
+            set(record, seq: seq)
         }
         setTransferHash(seq, hash)
         setShipment(hash, OpenShipment(hash: hash, seq: seq, kind: .return, from: signer, to: body.to, items: body.items))
@@ -462,13 +570,13 @@ public struct CustodyState: Sendable {
                 throw CustodyError(.notOwner, "\(item) is owned by \(record.owner); only the owner records \(body.reason.rawValue) (a holder may report it stolen, lost, destroyed or damaged)",
                                    unit: item.canonical, conflictingSeq: record.ownerSince)
             }
-            guard record.owner == signer || record.possessor == signer || (record.shipment != nil && shipments[record.shipment!]?.to == signer) else {
+            guard record.owner == signer || record.possessor == signer || (record.shipment != nil && openShipment(record.shipment!)?.to == signer) else {
                 throw CustodyError(.notOwner, "\(item) is owned by \(record.owner) and held by \(record.possessor ?? "a carrier"); \(signer) may not decommission it",
                                    unit: item.canonical, conflictingSeq: record.ownerSince)
             }
             if record.shipment != nil, !lossReasons.contains(body.reason) {
                 throw CustodyError(.inTransit, "\(item) is in transit; only stolen, lost, destroyed or damaged apply before it is received",
-                                   unit: item.canonical, conflictingSeq: shipments[record.shipment!]?.seq)
+                                   unit: item.canonical, conflictingSeq: openShipment(record.shipment!)?.seq)
             }
             for id in descendants(of: item) {
                 let inner = try existing(id)
@@ -483,16 +591,16 @@ public struct CustodyState: Sendable {
                 record.shipment = nil
                 record.possessor = nil
             }
-            set(record)
+            set(record, seq: seq)
         }
         // A decommissioned item leaves its container (e.g. a unit dispensed from a case).
         for item in body.items {
-            guard var record = units[item], let parentID = record.parent, var parent = units[parentID] else { continue }
+            guard var record = self.record(item), let parentID = record.parent, var parent = self.record(parentID) else { continue }
             parent.children.remove(item)
-            set(parent)
+            set(parent, seq: seq)
             record.parent = nil
             record.parentSince = nil
-            set(record)
+            set(record, seq: seq)
         }
     }
 }

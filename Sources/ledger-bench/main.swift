@@ -43,7 +43,8 @@ func body(_ index: Int) -> BodyInput {
         "serials": .array([.string("SN\(100_000_000 + index)")]),
         "lot": .string("LOT\(index / 10_000)"),
         "expiry": .string("2028-06-30"),
-        "product": .object(["name": .string("Amoxicillin 500 mg capsules"), "containerSize": .string("100 capsules")]),
+        "product": .object(["name": .string("Amoxicillin Capsules USP"), "strength": .string("500 mg"),
+                            "dosageForm": .string("capsule"), "containerSize": .string("bottle of 100 capsules")]),
     ]))
 }
 
