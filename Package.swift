@@ -9,6 +9,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // C sits at the bottom: the only target that sees OpenSSL's headers.
@@ -22,8 +23,12 @@ let package = Package(
         .target(name: "LedgerFormat", dependencies: ["LedgerCrypto", "GS1"]),
         .target(name: "LedgerStore", dependencies: ["LedgerFormat"]),
         .target(name: "Custody", dependencies: ["GS1", "LedgerFormat", "LedgerCrypto"]),
+        .target(
+            name: "CustodyIndex",
+            dependencies: ["Custody", "LedgerFormat", "LedgerStore", "LedgerCrypto", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
         .target(name: "LedgerVerify", dependencies: ["LedgerFormat", "LedgerStore", "LedgerCrypto", "Custody"]),
-        .target(name: "LedgerCore", dependencies: ["GS1", "LedgerFormat", "LedgerStore", "LedgerCrypto", "LedgerVerify", "Custody"]),
+        .target(name: "LedgerCore", dependencies: ["GS1", "LedgerFormat", "LedgerStore", "LedgerCrypto", "LedgerVerify", "Custody", "CustodyIndex"]),
         .executableTarget(
             name: "ledger",
             dependencies: [

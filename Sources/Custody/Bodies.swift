@@ -54,6 +54,11 @@ public struct ProductMaster: Sendable, Hashable {
         ndc = try reader.optionalString("ndc", maxLength: 13)
     }
 
+    /// Reads product master data from its JSON object.
+    public static func fromJSON(_ value: JSONValue) throws(BodyError) -> ProductMaster {
+        try ProductMaster(BodyReader(value, bodyType: "product"))
+    }
+
     public var json: JSONValue {
         var members: [String: JSONValue] = ["name": .string(name), "strength": .string(strength),
                                             "dosageForm": .string(dosageForm), "containerSize": .string(containerSize)]

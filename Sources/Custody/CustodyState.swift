@@ -21,6 +21,14 @@ public struct LotInfo: Sendable, Hashable {
     public var expiry: String
     public var product: ProductMaster
     public var commissionSeq: UInt64
+
+    public init(gtin: String, lot: String, expiry: String, product: ProductMaster, commissionSeq: UInt64) {
+        self.gtin = gtin
+        self.lot = lot
+        self.expiry = expiry
+        self.product = product
+        self.commissionSeq = commissionSeq
+    }
 }
 
 /// The current state of one identifier.
@@ -47,6 +55,16 @@ public struct UnitRecord: Sendable, Hashable {
     /// Sequence numbers of the transfers and returns that moved it: its transaction history.
     public var transfers: [UInt64] = []
 
+    /// A record as commissioned or created; the other fields start empty.
+    public init(id: UnitID, createdSeq: UInt64, lot: LotInfo?, owner: String, possessor: String?, ownerSince: UInt64) {
+        self.id = id
+        self.createdSeq = createdSeq
+        self.lot = lot
+        self.owner = owner
+        self.possessor = possessor
+        self.ownerSince = ownerSince
+    }
+
     /// A short state name: active, in-transit, or the decommission reason.
     public var stateName: String {
         if case .decommissioned = status { return status.name }
@@ -62,6 +80,15 @@ public struct OpenShipment: Sendable, Hashable {
     public var from: String
     public var to: String
     public var items: [UnitID]
+
+    public init(hash: String, seq: UInt64, kind: CustodyBodyType, from: String, to: String, items: [UnitID]) {
+        self.hash = hash
+        self.seq = seq
+        self.kind = kind
+        self.from = from
+        self.to = to
+        self.items = items
+    }
 }
 
 /// Read access to committed custody state kept elsewhere (the SQLite index), under `CustodyState`'s overlay.
@@ -86,6 +113,13 @@ public struct UnitEvent: Sendable, Hashable {
     public var parent: UnitID?
 }
 
+/// A unit put into (`parent`) or taken out of (`parent == nil`) a container by entry `seq`.
+public struct ContainmentChange: Sendable, Hashable {
+    public var child: UnitID
+    public var parent: UnitID?
+    public var seq: UInt64
+}
+
 /// The custody state of every identifier, built by replaying custody entries; checks the rules.
 ///
 /// `apply` checks an entry against the current state and, only if every rule holds, applies it. A batch is
@@ -105,6 +139,8 @@ public struct CustodyState: Sendable {
     public private(set) var transferHashes: [UInt64: String] = [:]
     /// Unit events of the applied entries, when `recordsEvents` (for the index).
     public private(set) var events: [UnitEvent] = []
+    /// Containment changes of the applied entries, when `recordsEvents` (for the index).
+    public private(set) var containmentChanges: [ContainmentChange] = []
     /// Whether `apply` records `events`.
     public var recordsEvents: Bool
     let backing: (any CustodyBacking)?
@@ -116,6 +152,7 @@ public struct CustodyState: Sendable {
     }
     private var journal: [Change]?
     private var eventsAtBatchStart = 0
+    private var containmentAtBatchStart = 0
     /// The identifiers the entry being applied names as moved items (for `UnitEvent.via`).
     private var currentItems: Set<UnitID> = []
 
@@ -131,6 +168,7 @@ public struct CustodyState: Sendable {
     public mutating func beginBatch() {
         journal = []
         eventsAtBatchStart = events.count
+        containmentAtBatchStart = containmentChanges.count
     }
     /// Keeps the changes since `beginBatch`.
     public mutating func commitBatch() { journal = nil }
@@ -146,20 +184,35 @@ public struct CustodyState: Sendable {
             }
         }
         if events.count > eventsAtBatchStart { events.removeSubrange(eventsAtBatchStart...) }
+        if containmentChanges.count > containmentAtBatchStart { containmentChanges.removeSubrange(containmentAtBatchStart...) }
         journal = nil
     }
 
     /// The changes since the last call, for the backing store to persist; empties the overlay.
-    public mutating func takeChanges() -> (units: [UnitRecord], openShipments: [OpenShipment], closedShipments: Set<String>,
-                                           transferHashes: [UInt64: String], events: [UnitEvent]) {
+    public mutating func takeChanges() -> Changes {
         defer {
             units = [:]
             shipments = [:]
             closedShipments = []
             transferHashes = [:]
             events = []
+            containmentChanges = []
         }
-        return (Array(units.values), Array(shipments.values), closedShipments, transferHashes, events)
+        return Changes(units: Array(units.values), openShipments: Array(shipments.values), closedShipments: closedShipments,
+                       events: events, containment: containmentChanges)
+    }
+
+    /// What changed since the last `takeChanges()`.
+    public struct Changes: Sendable {
+        public var units: [UnitRecord]
+        public var openShipments: [OpenShipment]
+        public var closedShipments: Set<String>
+        public var events: [UnitEvent]
+        public var containment: [ContainmentChange]
+    }
+
+    private mutating func contain(_ child: UnitID, in parent: UnitID?, seq: UInt64) {
+        if recordsEvents { containmentChanges.append(ContainmentChange(child: child, parent: parent, seq: seq)) }
     }
 
     /// The record of `id`: changed in the overlay, else committed in the backing store.
@@ -404,6 +457,7 @@ public struct CustodyState: Sendable {
         for var child in children {
             child.parent = body.parent
             child.parentSince = seq
+            contain(child.id, in: body.parent, seq: seq)
             parent.children.insert(child.id)
             set(child, seq: seq)
         }
@@ -421,6 +475,7 @@ public struct CustodyState: Sendable {
             var child = try existing(id)
             child.parent = nil
             child.parentSince = nil
+            contain(id, in: nil, seq: seq)
             parent.children.remove(id)
             set(child, seq: seq)
         }
@@ -600,6 +655,7 @@ public struct CustodyState: Sendable {
             set(parent, seq: seq)
             record.parent = nil
             record.parentSince = nil
+            contain(item, in: nil, seq: seq)
             set(record, seq: seq)
         }
     }

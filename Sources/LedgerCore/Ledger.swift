@@ -1,4 +1,5 @@
 import Custody
+import CustodyIndex
 import LedgerCrypto
 import LedgerFormat
 import LedgerStore
@@ -26,8 +27,13 @@ public final class Ledger {
     public let layout: StoreLayout
     /// Who may sign, as of the newest entry.
     public private(set) var registry: Registry
-    /// Where every identifier stands, as of the newest entry.
+    /// Where every identifier stands, as of the newest entry (an overlay over `index`).
     public private(set) var custody: CustodyState
+    /// The persistent custody index, updated after every append.
+    public let index: CustodyIndex
+    /// Why the index could not be updated after an append (the append itself is durable); the ledger
+    /// refuses further appends until reopened, which catches the index up from the log.
+    public private(set) var indexError: (any Error)?
     let writer: SegmentWriter
     let clock: Clock
 
@@ -54,15 +60,105 @@ public final class Ledger {
         let signature = try submission.sign(with: operatorKey, origin: origin)
         let appended = try writer.append([PendingEntry(submission: submission, signature: signature)], now: now)
         let registry = try Registry(genesis: appended[0].entry, trustAnchor: operatorKey.publicKey)
-        return Ledger(layout: layout, registry: registry, custody: CustodyState(), writer: writer, clock: clock)
+        let indexPath = CustodyIndex.path(in: layout)
+        CustodyIndex.remove(at: indexPath)
+        let index = try CustodyIndex(path: indexPath)
+        var custody = CustodyState(backing: index, recordsEvents: true)
+        try index.commit(entries: appended, changes: custody.takeChanges())
+        return Ledger(layout: layout, registry: registry, custody: custody, index: index, writer: writer, clock: clock)
     }
 
     /// Opens an existing ledger for appending: takes the lock, recovers a torn tail, replays the registry.
     /// With `trustAnchor`, the genesis entry must name that operator key.
     public static func open(layout: StoreLayout, trustAnchor: PublicKey? = nil, clock: @escaping Clock = systemClock) throws -> Ledger {
         let writer = try SegmentWriter(layout: layout)
-        let (registry, custody) = try replay(layout: layout, trustAnchor: trustAnchor)
-        return Ledger(layout: layout, registry: registry, custody: custody, writer: writer, clock: clock)
+        let (index, registry, custody, _) = try openIndex(layout: layout, trustAnchor: trustAnchor)
+        return Ledger(layout: layout, registry: registry, custody: custody, index: index, writer: writer, clock: clock)
+    }
+
+    /// What `openIndex` did to bring the index level with the log.
+    public struct IndexCatchUp: Sendable {
+        /// Entries applied from the log that the index did not yet reflect.
+        public var entries: Int
+        /// Whether the index was missing, unreadable or disagreed with the log and was rebuilt from scratch.
+        public var rebuilt: Bool
+        /// Why it was rebuilt.
+        public var reason: String?
+    }
+
+    /// Opens the custody index of `layout` and brings it level with the log: the registry comes from the
+    /// operator entries the index locates, then every entry after the indexed head is replayed through the
+    /// custody rules into the index. An index that disagrees with the log (a different hash at its head)
+    /// is rebuilt; the log is the only source of truth. The caller must hold the writer lock.
+    public static func openIndex(layout: StoreLayout, trustAnchor: PublicKey?, forceRebuild: Bool = false,
+                                 progress: ((UInt64) -> Void)? = nil) throws -> (CustodyIndex, Registry, CustodyState, IndexCatchUp) {
+        let path = CustodyIndex.path(in: layout)
+        let reader = try LedgerReader(layout: layout)
+        var rebuildReason: String? = forceRebuild ? "rebuild requested" : nil
+        var index: CustodyIndex?
+        var indexed: (seq: UInt64, hash: [UInt8])?
+        if rebuildReason == nil {
+            do {
+                let opened = try CustodyIndex(path: path)
+                indexed = try opened.indexedHead()
+                if let head = indexed {
+                    guard let location = try opened.location(of: head.seq), try reader.entry(at: location).hash == head.hash else {
+                        throw IndexError("its entry \(head.seq) is not the log's entry \(head.seq)")
+                    }
+                }
+                index = opened
+            } catch {
+                rebuildReason = "\(error)"
+            }
+        }
+        if rebuildReason != nil {
+            CustodyIndex.remove(at: path)
+            index = try CustodyIndex(path: path)
+            indexed = nil
+        }
+        let custodyIndex = index!
+        var registry: Registry?
+        for location in try custodyIndex.operatorEntryLocations() {
+            try applyOperatorEntry(try reader.entry(at: location).entry, to: &registry, trustAnchor: trustAnchor)
+        }
+        var custody = CustodyState(backing: custodyIndex, recordsEvents: true)
+        var pending: [AppendedEntry] = []
+        var applied = 0
+        func flush() throws {
+            guard !pending.isEmpty else { return }
+            try custodyIndex.commit(entries: pending, changes: custody.takeChanges())
+            progress?(pending.last!.entry.seq)
+            pending.removeAll(keepingCapacity: true)
+        }
+        try reader.forEach(fromSeq: indexed.map { $0.seq + 1 } ?? 0) { appended in
+            let entry = appended.entry
+            if entry.seq == 0 || OperatorBody.all.contains(entry.submission.bodyType) {
+                try applyOperatorEntry(entry, to: &registry, trustAnchor: trustAnchor)
+            } else if let current = registry, let body = try CustodyBody.parse(type: entry.submission.bodyType, body: entry.submission.body) {
+                do throws(CustodyError) {
+                    try custody.apply(body, entry: entry, hash: appended.hash, registry: current)
+                } catch {
+                    throw InputError(source: "entry \(entry.seq)", reason: "breaks a custody rule: \(error.message)", code: error.code.rawValue)
+                }
+            }
+            pending.append(appended)
+            applied += 1
+            if pending.count >= 4096 { try flush() }
+            return true
+        }
+        try flush()
+        guard let registry else { throw StoreError.noLedger(directory: layout.directory) }
+        return (custodyIndex, registry, custody, IndexCatchUp(entries: applied, rebuilt: rebuildReason != nil, reason: rebuildReason))
+    }
+
+    static func applyOperatorEntry(_ entry: Entry, to registry: inout Registry?, trustAnchor: PublicKey?) throws {
+        if entry.seq == 0 {
+            registry = try Registry(genesis: entry, trustAnchor: trustAnchor)
+        } else if var current = registry {
+            try current.checkSignature(of: entry)
+            try current.apply(entry)
+            registry = current
+        }
     }
 
     /// The registry as of the newest entry, replayed from the operator entries (checking their signatures).
@@ -98,10 +194,11 @@ public final class Ledger {
         return (registry, custody)
     }
 
-    init(layout: StoreLayout, registry: Registry, custody: CustodyState, writer: SegmentWriter, clock: @escaping Clock) {
+    init(layout: StoreLayout, registry: Registry, custody: CustodyState, index: CustodyIndex, writer: SegmentWriter, clock: @escaping Clock) {
         self.layout = layout
         self.registry = registry
         self.custody = custody
+        self.index = index
         self.writer = writer
         self.clock = clock
     }
@@ -130,6 +227,10 @@ public final class Ledger {
     /// durable batch. `sources` name the submissions in errors (file names); a refusal writes nothing.
     @discardableResult
     public func append(_ pending: [PendingEntry], sources: [String]? = nil) throws -> [AppendedEntry] {
+        if let indexError {
+            throw InputError(source: "ledger", reason: "the custody index fell behind after an earlier append (\(indexError)); reopen the ledger to catch it up",
+                             code: "index-behind")
+        }
         var scratch = registry
         let now = max(clock(), head?.appendedAt ?? 0)
         var seq = head.map { $0.seq + 1 } ?? 0
@@ -165,6 +266,11 @@ public final class Ledger {
             let appended = try writer.append(pending, now: now)
             custody.commitBatch()
             registry = scratch
+            do {
+                try index.commit(entries: appended, changes: custody.takeChanges())
+            } catch {
+                indexError = error
+            }
             return appended
         } catch {
             custody.rollbackBatch()

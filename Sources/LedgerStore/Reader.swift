@@ -1,4 +1,7 @@
 import LedgerFormat
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Read-only access to a ledger's entries; never takes the writer lock, so it never blocks or is blocked.
 public struct LedgerReader: Sendable {
@@ -17,7 +20,7 @@ public struct LedgerReader: Sendable {
             do {
                 let entry = try Entry(canonicalBytes: frame.entryBytes)
                 guard entry.seq >= seq else { return true }
-                if entry.seq == seq { found = AppendedEntry(entry: entry, hash: Array(frame.storedHash)) }
+                if entry.seq == seq { found = AppendedEntry(entry: entry, hash: Array(frame.storedHash), location: frame.location) }
                 return false
             } catch {
                 failure = error
@@ -54,7 +57,37 @@ public struct LedgerReader: Sendable {
             }
             lastSeq = entry.seq
             guard entry.seq >= fromSeq else { return true }
-            return try body(AppendedEntry(entry: entry, hash: Array(frame.storedHash)))
+            return try body(AppendedEntry(entry: entry, hash: Array(frame.storedHash), location: frame.location))
         })
+    }
+}
+
+extension ScannedFrame {
+    /// Where this frame lives.
+    public var location: FrameLocation { FrameLocation(segment: segment.nameSeq, offset: offset, length: length) }
+}
+
+extension LedgerReader {
+    /// The entry at `location` (one positioned read, no scan), checked against its stored hash's framing.
+    public func entry(at location: FrameLocation) throws -> AppendedEntry {
+        let path = layout.logDirectory + "/" + StoreLayout.segmentName(firstSeq: location.segment)
+        let fd = try POSIX.open(path, O_RDONLY)
+        defer { close(fd) }
+        var buffer = [UInt8](repeating: 0, count: location.length)
+        let count = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress, location.length, off_t(location.offset)) }
+        guard count == location.length else {
+            throw StoreError.damaged(seq: 0, segment: StoreLayout.segmentName(firstSeq: location.segment), offset: location.offset,
+                                     reason: "the frame the index points to is not there (read \(count) of \(location.length) bytes)")
+        }
+        let parsed: AppendedEntry? = try buffer.withUnsafeBytes { raw in
+            guard case .frame(let entryRange, let hashRange, _, _) = Frame.parse(raw, at: 0) else { return nil }
+            let entry = try Entry(canonicalBytes: UnsafeRawBufferPointer(rebasing: raw[entryRange]))
+            return AppendedEntry(entry: entry, hash: Array(raw[hashRange]), location: location)
+        }
+        guard let parsed else {
+            throw StoreError.damaged(seq: 0, segment: StoreLayout.segmentName(firstSeq: location.segment), offset: location.offset,
+                                     reason: "the bytes the index points to are not a frame")
+        }
+        return parsed
     }
 }

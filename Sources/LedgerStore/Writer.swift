@@ -73,6 +73,27 @@ public struct PendingEntry: Sendable, Hashable {
 public struct AppendedEntry: Sendable, Hashable {
     public var entry: Entry
     public var hash: [UInt8]
+    /// Where its frame is: the segment's first sequence number and the frame's byte offset in it.
+    public var location: FrameLocation
+
+    public init(entry: Entry, hash: [UInt8], location: FrameLocation) {
+        self.entry = entry
+        self.hash = hash
+        self.location = location
+    }
+}
+
+/// Where a frame lives: the segment (named by its first sequence number), byte offset and frame length.
+public struct FrameLocation: Sendable, Hashable {
+    public var segment: UInt64
+    public var offset: Int
+    public var length: Int
+
+    public init(segment: UInt64, offset: Int, length: Int) {
+        self.segment = segment
+        self.offset = offset
+        self.length = length
+    }
 }
 
 /// The single writer of a data directory: holds the lock, recovers a torn tail, appends durably.
@@ -319,19 +340,25 @@ public final class SegmentWriter {
         var frames: [UInt8] = []
         var appended: [AppendedEntry] = []
         appended.reserveCapacity(pending.count)
+        var offsets: [Int] = []
         for (index, item) in pending.enumerated() {
             let entry = Entry(seq: nextSeq, appendedAt: appendedAt, prevHash: previousHash,
                               submission: item.submission, signature: item.signature)
             let bytes = entry.canonicalBytes
             let hash = EntryFormat.entryHash(ofCanonicalBytes: bytes)
+            offsets.append(frames.count)
             Frame.encode(canonicalBytes: bytes, hash: hash, batchEnd: index == pending.count - 1, into: &frames)
-            appended.append(AppendedEntry(entry: entry, hash: hash))
+            appended.append(AppendedEntry(entry: entry, hash: hash, location: FrameLocation(segment: 0, offset: 0, length: 0)))
             previousHash = hash
             nextSeq += 1
         }
         let firstSeq = appended[0].entry.seq
         if segment == nil || (segmentSize > SegmentHeader.size && segmentSize + frames.count > segmentLimit) {
             try createSegment(firstSeq: firstSeq)
+        }
+        for index in appended.indices {
+            let end = index + 1 < offsets.count ? offsets[index + 1] : frames.count
+            appended[index].location = FrameLocation(segment: segment!.nameSeq, offset: segmentSize + offsets[index], length: end - offsets[index])
         }
         let path = segment!.path
         let sizeBefore = segmentSize

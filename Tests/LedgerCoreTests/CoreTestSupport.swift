@@ -37,7 +37,8 @@ enum Disk {
     static func snapshot(_ directory: String) throws -> [String: [UInt8]] {
         var files: [String: [UInt8]] = [:]
         guard let walker = FileManager.default.enumerator(atPath: directory) else { return files }
-        for case let relative as String in walker {
+        // The SQLite index is derived state (its -shm changes on mere reads): compared through its contents elsewhere.
+        for case let relative as String in walker where !relative.hasPrefix("index.sqlite") {
             var isDirectory: ObjCBool = false
             let path = directory + "/" + relative
             if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue {

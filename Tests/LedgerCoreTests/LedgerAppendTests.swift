@@ -17,6 +17,7 @@ func expectRefusal(_ test: TestLedger, _ pending: [PendingEntry], code: String, 
     let keys = test.ledger.registry.keys
     let units = test.ledger.custody.units
     let shipments = test.ledger.custody.shipments
+    let indexed = try test.ledger.index.indexedHead()?.seq
     let error = #expect(throws: InputError.self, sourceLocation: sourceLocation) {
         try test.ledger.append(pending, sources: sources)
     }
@@ -27,6 +28,7 @@ func expectRefusal(_ test: TestLedger, _ pending: [PendingEntry], code: String, 
     #expect(test.ledger.registry.keys == keys, sourceLocation: sourceLocation)
     #expect(test.ledger.custody.units == units, sourceLocation: sourceLocation)
     #expect(test.ledger.custody.shipments == shipments, sourceLocation: sourceLocation)
+    #expect(try test.ledger.index.indexedHead()?.seq == indexed, "index unchanged", sourceLocation: sourceLocation)
     #expect(try Disk.snapshot(test.layout.directory) == before, "nothing written", sourceLocation: sourceLocation)
     return error
 }
@@ -259,11 +261,12 @@ struct LedgerAppendTests {
             try expectRefusal(test, [ledger.sign(commission("LOT-1"), with: test.alpha.key),
                                      ledger.sign(commission("LOT-1"), with: test.alpha.key)],
                               code: "already-commissioned", source: "input 2")
-            #expect(ledger.custody.units.isEmpty)
+            #expect(ledger.custody.record(.sgtin(gtin: testGTIN, serial: "LOT-1-A")) == nil)
             try expectRefusal(test, [ledger.sign(commission("LOT-2"), with: test.beta.key)], code: "not-manufacturer")
             let appended = try ledger.append([ledger.sign(commission("LOT-1"), with: test.alpha.key)])
             #expect(appended[0].entry.seq == 3)
-            #expect(ledger.custody.units.count == 2)
+            #expect(ledger.custody.record(.sgtin(gtin: testGTIN, serial: "LOT-1-A"))?.owner == test.alpha.gln)
+            #expect(ledger.custody.record(.sgtin(gtin: testGTIN, serial: "LOT-1-B")) != nil)
             #expect(try test.verify().isClean)
         }
     }

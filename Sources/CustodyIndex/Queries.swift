@@ -1,0 +1,155 @@
+import Custody
+import Foundation
+import GRDB
+import LedgerStore
+
+/// One entry that touched a unit, as the index records it, with the unit's state after it.
+public struct IndexedEvent: Sendable, Hashable {
+    public var seq: UInt64
+    /// The container named in the entry through which it reached the unit, or nil when it named the unit.
+    public var via: UnitID?
+    public var owner: String
+    public var possessor: String?
+    public var state: String
+    public var parent: UnitID?
+    public var type: String
+    public var location: FrameLocation
+}
+
+/// A stay of a child in a parent: from the packing entry to the unpacking entry (nil while still inside).
+public struct ContainmentInterval: Sendable, Hashable {
+    public var parent: UnitID
+    public var child: UnitID
+    public var fromSeq: UInt64
+    public var toSeq: UInt64?
+}
+
+/// Where one unit stands now (for lot and holdings answers).
+public struct UnitSummary: Sendable, Hashable {
+    public var id: UnitID
+    public var owner: String
+    public var possessor: String?
+    public var state: String
+    public var parent: UnitID?
+    public var gtin: String?
+    public var lot: String?
+    public var expiry: String?
+}
+
+extension CustodyIndex {
+    /// Every entry that touched `unit`, directly or through a container it was in, in ledger order.
+    public func events(of unit: UnitID) throws -> [IndexedEvent] {
+        try pool.read { db in
+            guard let id = try Int64.fetchOne(db, sql: "SELECT id FROM units WHERE key = ?", arguments: [unit.canonical]) else { return [] }
+            return try Row.fetchAll(db, sql: """
+                SELECT e.seq, v.key AS via, e.owner, e.possessor, e.state, p.key AS parent, x.type, x.segment, x.offset, x.length
+                FROM unit_events e JOIN entries x ON x.seq = e.seq
+                LEFT JOIN units v ON v.id = e.via LEFT JOIN units p ON p.id = e.parent
+                WHERE e.unit = ? ORDER BY e.seq
+                """, arguments: [id]).map { row in
+                IndexedEvent(seq: UInt64(row["seq"] as Int64), via: try (row["via"] as String?).map { try UnitID(canonical: $0) },
+                             owner: try gln(row["owner"], db), possessor: try (row["possessor"] as Int64?).map { try gln($0, db) },
+                             state: row["state"], parent: try (row["parent"] as String?).map { try UnitID(canonical: $0) },
+                             type: row["type"],
+                             location: FrameLocation(segment: UInt64(row["segment"] as Int64), offset: row["offset"], length: row["length"]))
+            }
+        }
+    }
+
+    /// The containers `unit` has been in, in order.
+    public func parents(of unit: UnitID) throws -> [ContainmentInterval] {
+        try containment(sql: """
+            SELECT p.key AS parent, c.key AS child, k.from_seq, k.to_seq FROM containment k
+            JOIN units c ON c.id = k.child JOIN units p ON p.id = k.parent
+            WHERE k.child = (SELECT id FROM units WHERE key = ?) ORDER BY k.from_seq
+            """, unit)
+    }
+
+    /// Everything that has been inside `container`, in order of packing.
+    public func contents(of container: UnitID) throws -> [ContainmentInterval] {
+        try containment(sql: """
+            SELECT p.key AS parent, c.key AS child, k.from_seq, k.to_seq FROM containment k
+            JOIN units c ON c.id = k.child JOIN units p ON p.id = k.parent
+            WHERE k.parent = (SELECT id FROM units WHERE key = ?) ORDER BY k.from_seq, c.key
+            """, container)
+    }
+
+    private func containment(sql: String, _ unit: UnitID) throws -> [ContainmentInterval] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: sql, arguments: [unit.canonical]).map { row in
+                ContainmentInterval(parent: try UnitID(canonical: row["parent"]), child: try UnitID(canonical: row["child"]),
+                                    fromSeq: UInt64(row["from_seq"] as Int64), toSeq: (row["to_seq"] as Int64?).map(UInt64.init))
+            }
+        }
+    }
+
+    private static let summarySQL = """
+        SELECT u.key, u.owner, u.possessor, u.state, p.key AS parent, l.gtin, l.lot, l.expiry
+        FROM units u LEFT JOIN units p ON p.id = u.parent LEFT JOIN lots l ON l.commission_seq = u.lot
+        """
+
+    private func summaries(_ db: Database, _ sql: String, _ arguments: StatementArguments) throws -> [UnitSummary] {
+        try Row.fetchAll(db, sql: Self.summarySQL + sql, arguments: arguments).map { row in
+            UnitSummary(id: try UnitID(canonical: row["key"]), owner: try gln(row["owner"], db),
+                        possessor: try (row["possessor"] as Int64?).map { try gln($0, db) }, state: row["state"],
+                        parent: try (row["parent"] as String?).map { try UnitID(canonical: $0) },
+                        gtin: row["gtin"], lot: row["lot"], expiry: row["expiry"])
+        }
+    }
+
+    /// Every serial of lot `lot` of `gtin` and where it stands now (a recall's first question).
+    public func lot(gtin: String, lot: String) throws -> [UnitSummary] {
+        try pool.read { db in
+            try summaries(db, " WHERE u.lot IN (SELECT commission_seq FROM lots WHERE gtin = ? AND lot = ?) ORDER BY u.key", [gtin, lot])
+        }
+    }
+
+    /// What `gln` owns and what it holds now (decommissioned units excluded).
+    public func holdings(gln: String) throws -> (owned: [UnitSummary], held: [UnitSummary]) {
+        try pool.read { db in
+            guard let party = try Int64.fetchOne(db, sql: "SELECT id FROM parties WHERE gln = ?", arguments: [gln]) else { return ([], []) }
+            let live = " AND u.status_seq IS NULL ORDER BY u.key"
+            return (try summaries(db, " WHERE u.owner = ?" + live, [party]), try summaries(db, " WHERE u.possessor = ?" + live, [party]))
+        }
+    }
+
+    /// Sizes for reports: units, unit events, entries, and the file's bytes (with its WAL).
+    public func statistics() throws -> (units: Int, events: Int, entries: Int, bytes: Int) {
+        let counts = try pool.read { db in
+            (try Int.fetchOne(db, sql: "SELECT count(*) FROM units") ?? 0,
+             try Int.fetchOne(db, sql: "SELECT count(*) FROM unit_events") ?? 0,
+             try Int.fetchOne(db, sql: "SELECT count(*) FROM entries") ?? 0)
+        }
+        var bytes = 0
+        for suffix in ["", "-wal"] {
+            var info = stat()
+            if stat(path + suffix, &info) == 0 { bytes += Int(info.st_size) }
+        }
+        return (counts.0, counts.1, counts.2, bytes)
+    }
+
+    /// Every unit's current record, in key order, for comparing the index with a replay of the log.
+    public func allUnits(_ body: (UnitRecord) throws -> Void) throws {
+        let keys = try pool.read { db in try String.fetchAll(db, sql: "SELECT key FROM units ORDER BY key") }
+        for key in keys {
+            let id = try UnitID(canonical: key)
+            guard let record = unit(id) else { throw IndexError("unit \(key) vanished while reading") }
+            try body(record)
+        }
+    }
+
+    /// Every entry the index knows: sequence number and hash, in order.
+    public func allEntries() throws -> [(seq: UInt64, hash: [UInt8])] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT seq, hash FROM entries ORDER BY seq").map { (UInt64($0["seq"] as Int64), [UInt8]($0["hash"] as Data)) }
+        }
+    }
+
+    /// The open shipments the index holds, by hash.
+    public func allShipments() throws -> [String: OpenShipment] {
+        let hashes = try pool.read { db in try String.fetchAll(db, sql: "SELECT hash FROM shipments") }
+        var out: [String: OpenShipment] = [:]
+        for hash in hashes { out[hash] = shipment(hash) }
+        return out
+    }
+}
