@@ -34,6 +34,8 @@ let package = Package(
             dependencies: [
                 "LedgerCore",
                 "GS1",
+                "Custody",
+                "CustodyIndex",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

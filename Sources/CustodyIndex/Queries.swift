@@ -153,3 +153,10 @@ extension CustodyIndex {
         return out
     }
 }
+
+extension CustodyIndex {
+    /// Runs raw SQL against the index (maintenance and tests; the index is derived state).
+    public func execute(sql: String, arguments: StatementArguments = StatementArguments()) throws {
+        try pool.writeWithoutTransaction { db in try db.execute(sql: sql, arguments: arguments) }
+    }
+}

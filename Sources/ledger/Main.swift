@@ -23,7 +23,8 @@ struct LedgerCommand: ParsableCommand {
         """,
         subcommands: [
             InitCommand.self, KeygenCommand.self, PartnerCommand.self, AppendCommand.self,
-            ShowCommand.self, LogCommand.self, VerifyCommand.self, IdCommand.self, DemoCommand.self,
+            ShowCommand.self, LogCommand.self, VerifyCommand.self, CustodyCommand.self, LotCommand.self,
+            HoldingsCommand.self, IndexCommand.self, IdCommand.self, DemoCommand.self,
         ]
     )
 

@@ -27,6 +27,7 @@ struct VerifyCommand: ParsableCommand {
     var operatorKey: String?
     @Option(help: "Keep at most this many findings.") var max: Int = 100
     @Flag(help: "Print a machine-readable JSON report.") var json = false
+    @Flag(help: "Also compare the custody index with a replay of the log.") var index = false
 
     func run() throws {
         var anchorPath = operatorKey
@@ -34,6 +35,7 @@ struct VerifyCommand: ParsableCommand {
         let anchor = try anchorPath.map { try KeyFiles.readPublicKey($0) }
         let start = systemClock()
         let report = try Verifier(layout: options.layout, options: VerifyOptions(trustAnchor: anchor, maxFindings: max)).run()
+        let indexDifferences = index ? try IndexAudit.differences(layout: options.layout, max: max) : []
         let elapsed = Double(systemClock() - start) / 1000
         if json {
             let findings: [JSONValue] = report.findings.map { finding in
@@ -53,10 +55,17 @@ struct VerifyCommand: ParsableCommand {
             if let seq = report.lastSeq { members["lastSeq"] = .integer(Int64(seq)) }
             if let hash = report.lastHash { members["lastHash"] = .string(hash) }
             if let origin = report.origin { members["origin"] = .string(origin) }
+            if index {
+                members["index"] = .object(["clean": .bool(indexDifferences.isEmpty),
+                                            "differences": .array(indexDifferences.map { .string($0.description) })])
+                if !indexDifferences.isEmpty { members["clean"] = .bool(false) }
+            }
             print(JSONValue.object(members).prettyString)
         } else {
             for notice in report.notices { print("notice: \(notice)") }
             if anchor == nil { print("notice: no trust anchor given (--operator-key): the genesis entry's operator key was taken on trust") }
+            for difference in indexDifferences { print("INDEX \(difference)") }
+            if index, indexDifferences.isEmpty { print("ok: the custody index agrees with the log") }
             if report.isClean {
                 print("ok: \(report.entriesChecked) entries verified (last \(report.lastSeq.map(String.init) ?? "-") \(report.lastHash ?? "")) in \(String(format3(elapsed))) s")
             } else {
@@ -66,8 +75,10 @@ struct VerifyCommand: ParsableCommand {
         }
         if let first = report.firstFinding {
             FileHandleOutput.standardError("ledger: integrity failure: first bad entry \(first.seq): \(first.reason)")
+        } else if let first = indexDifferences.first {
+            FileHandleOutput.standardError("ledger: the custody index disagrees with the log: \(first) (run `ledger index rebuild`)")
         }
-        if !report.isClean { throw ExitCode(Status.integrity) }
+        if !report.isClean || !indexDifferences.isEmpty { throw ExitCode(Status.integrity) }
     }
 }
 

@@ -1,0 +1,164 @@
+import Custody
+import CustodyIndex
+import Foundation
+import LedgerCore
+import LedgerCrypto
+import LedgerFormat
+import LedgerStore
+import Testing
+
+@Suite("Custody index: queries on the demo, audit and rebuild")
+struct IndexTests {
+    typealias Demo = DemoScenario
+
+    static func demo(_ body: (StoreLayout) throws -> Void) throws {
+        try withTemporaryDirectory { directory in
+            let layout = StoreLayout(directory: directory + "/data")
+            try FileManager.default.createDirectory(atPath: layout.directory, withIntermediateDirectories: true)
+            _ = try DemoScenario(layout: layout).run()
+            try body(layout)
+        }
+    }
+
+    static func events(_ report: JSONValue) -> [JSONValue] { report["events"]?.arrayValue ?? [] }
+    static func seqs(_ report: JSONValue) -> [Int64] { events(report).compactMap { $0["seq"]?.integerValue } }
+    static func gln(_ party: JSONValue?) -> String? { party?["gln"]?.stringValue }
+
+    @Test("a dispensed bottle: commissioning, its case, every movement through the pallet, then the pharmacy")
+    func dispensedUnit() throws {
+        try Self.demo { layout in
+            let report = try CustodyQuery(layout: layout).custody(of: Demo.unit(1))
+            #expect(Self.seqs(report) == [6, 8, 11, 12, 13, 14, 16, 17, 19, 21])
+            let events = Self.events(report)
+            #expect(events.allSatisfy { $0["signature"]?.stringValue == "valid" })
+            #expect(report["commissioning"]?["lot"]?.stringValue == Demo.lot)
+            #expect(report["commissioning"]?["expiry"]?.stringValue == Demo.expiry)
+            #expect(report["commissioning"]?["product"]?["ndc"]?.stringValue == "12345-678-90")
+            // Shipped on the pallet: the pallet's transfer, receipts and forwarding reach the bottle through it.
+            for event in events where [11, 12, 13, 14].contains(event["seq"]?.integerValue) {
+                #expect(event["via"]?.stringValue == Demo.pallet.canonical)
+                #expect(event["direct"]?.boolValue == false)
+            }
+            let sale = events[2]
+            #expect(sale["type"]?.stringValue == "transfer")
+            #expect(Self.gln(sale["ownerBefore"]) == Demo.manufacturer.gln && Self.gln(sale["ownerAfter"]) == Demo.wholesaler.gln)
+            #expect(Self.gln(sale["possessorBefore"]) == Demo.manufacturer.gln && sale["possessorAfter"] == .null)
+            #expect(sale["body"]?["statement"]?["affirmedBy"]?.stringValue?.contains("Dana Whitfield") == true)
+            #expect(sale["body"]?["via"]?.stringValue == Demo.logistics.gln)
+            let atLogistics = events[3]
+            #expect(Self.gln(atLogistics["possessorAfter"]) == Demo.logistics.gln && Self.gln(atLogistics["ownerAfter"]) == Demo.wholesaler.gln)
+            let last = events[9]
+            #expect(last["type"]?.stringValue == "decommission" && last["stateAfter"]?.stringValue == "dispensed")
+            #expect(last["direct"]?.boolValue == true)
+            #expect(report["current"]?["state"]?.stringValue == "dispensed")
+            let containers = report["containers"]?.arrayValue ?? []
+            #expect(containers.count == 1)
+            #expect(containers.first?["parent"]?.stringValue == Demo.caseID(1).canonical)
+            #expect(containers.first?["fromSeq"]?.integerValue == 8 && containers.first?["toSeq"]?.integerValue == 16)
+        }
+    }
+
+    @Test("a returned bottle: sold to pharmacy B, returned to the wholesaler, received back")
+    func returnedUnit() throws {
+        try Self.demo { layout in
+            let report = try CustodyQuery(layout: layout).custody(of: Demo.unit(4))
+            let events = Self.events(report)
+            #expect(Self.seqs(report).suffix(4) == [18, 20, 23, 24])
+            let returned = events[events.count - 2]
+            #expect(returned["type"]?.stringValue == "return")
+            #expect(Self.gln(returned["ownerBefore"]) == Demo.pharmacyB.gln && Self.gln(returned["ownerAfter"]) == Demo.wholesaler.gln)
+            #expect(returned["possessorAfter"] == .null && returned["stateAfter"]?.stringValue == "in-transit")
+            let back = events[events.count - 1]
+            #expect(back["type"]?.stringValue == "receive" && Self.gln(back["possessorAfter"]) == Demo.wholesaler.gln)
+            #expect(Self.gln(report["current"]?["owner"]) == Demo.wholesaler.gln)
+        }
+    }
+
+    @Test("the split case shows its contents over time; the intact case still holds its six bottles")
+    func cases() throws {
+        try Self.demo { layout in
+            let query = try CustodyQuery(layout: layout)
+            let split = try query.custody(of: Demo.caseID(1))
+            let contents = split["contents"]?.arrayValue ?? []
+            #expect(contents.count == 6)
+            #expect(contents.allSatisfy { $0["fromSeq"]?.integerValue == 8 && $0["toSeq"]?.integerValue == 16 })
+            #expect(split["contentsNow"]?.arrayValue?.isEmpty == true)
+            #expect(split["containers"]?.arrayValue?.first?["parent"]?.stringValue == Demo.pallet.canonical)
+            let intact = try query.custody(of: Demo.caseID(2))
+            #expect(intact["contentsNow"]?.arrayValue?.compactMap(\.stringValue) == (7...12).map { Demo.unit($0).canonical })
+            #expect(Self.gln(intact["current"]?["owner"]) == Demo.pharmacyB.gln)
+            #expect(Self.events(intact).contains { $0["seq"]?.integerValue == 18 && $0["direct"]?.boolValue == true })
+            let pallet = try query.custody(of: Demo.pallet)
+            #expect(pallet["contents"]?.arrayValue?.count == 2)
+        }
+    }
+
+    @Test("lot and holdings answer where every serial is")
+    func lotAndHoldings() throws {
+        try Self.demo { layout in
+            let query = try CustodyQuery(layout: layout)
+            let lot = try query.lot(gtin: Demo.unitGTIN, lot: Demo.lot)
+            #expect(lot["count"]?.integerValue == 12)
+            #expect(lot["byState"]?["dispensed"]?.integerValue == 1 && lot["byState"]?["stolen"]?.integerValue == 1)
+            #expect(lot["byOwner"]?[Demo.pharmacyB.gln]?.integerValue == 8)
+            let holdings = try query.holdings(gln: Demo.wholesaler.gln)
+            let owned = holdings["owned"]?.arrayValue?.compactMap { $0["unit"]?.stringValue } ?? []
+            #expect(owned.contains(Demo.unit(4).canonical) && !owned.contains(Demo.unit(5).canonical))
+            #expect(holdings["name"]?.stringValue == Demo.wholesaler.name)
+        }
+    }
+
+    @Test("a deleted index is rebuilt from the log on the next open, and agrees with it")
+    func deletedIndex() throws {
+        try Self.demo { layout in
+            let before = try CustodyQuery(layout: layout).custody(of: Demo.unit(4))
+            CustodyIndex.remove(at: CustodyIndex.path(in: layout))
+            #expect(try IndexAudit.differences(layout: layout).first?.reason.contains("missing") == true)
+            let after = try CustodyQuery(layout: layout).custody(of: Demo.unit(4))
+            #expect(Self.seqs(after) == Self.seqs(before))
+            #expect(try IndexAudit.differences(layout: layout).isEmpty)
+        }
+    }
+
+    @Test("an altered index row is detected by the audit and cured by a rebuild")
+    func alteredIndex() throws {
+        try Self.demo { layout in
+            #expect(try IndexAudit.differences(layout: layout).isEmpty)
+            let index = try CustodyIndex(path: CustodyIndex.path(in: layout))
+            try index.execute(sql: "UPDATE units SET state = 'active', status_seq = NULL WHERE key = ?", arguments: [Demo.unit(2).canonical])
+            let differences = try IndexAudit.differences(layout: layout)
+            #expect(differences.count == 1)
+            #expect(differences.first?.unit == Demo.unit(2).canonical)
+            #expect(differences.first?.reason.contains("state active in the index, stolen in the log") == true)
+            let writer = try SegmentWriter(layout: layout)
+            _ = try Ledger.openIndex(layout: layout, trustAnchor: nil, forceRebuild: true)
+            writer.close()
+            #expect(try IndexAudit.differences(layout: layout).isEmpty)
+        }
+    }
+
+    @Test("an index left behind by a crash catches up from its last entry on open")
+    func behindIndex() throws {
+        try withTemporaryDirectory { directory in
+            let test = try TestLedger(in: directory)
+            let ledger = test.ledger
+            try ledger.append([ledger.sign(commission("LOT-1"), with: test.alpha.key)])
+            // Keep the index as it stands at entry 3, as if the process died before indexing what follows.
+            let path = CustodyIndex.path(in: test.layout)
+            let saved = directory + "/index-at-3.sqlite"
+            try ledger.index.execute(sql: "VACUUM INTO ?", arguments: [saved])
+            try ledger.append([ledger.sign(commission("LOT-2"), with: test.alpha.key)])
+            try ledger.append([ledger.sign(commission("LOT-3"), with: test.alpha.key)])
+            ledger.close()
+            CustodyIndex.remove(at: path)
+            try FileManager.default.copyItem(atPath: saved, toPath: path)
+            #expect(try CustodyIndex(path: path).indexedHead()?.seq == 3)
+            let writer = try SegmentWriter(layout: test.layout)
+            let (index, _, _, catchUp) = try Ledger.openIndex(layout: test.layout, trustAnchor: nil)
+            writer.close()
+            #expect(catchUp.entries == 2 && !catchUp.rebuilt)
+            #expect(try index.indexedHead()?.seq == 5)
+            #expect(try IndexAudit.differences(layout: test.layout).isEmpty)
+        }
+    }
+}
