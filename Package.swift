@@ -40,7 +40,7 @@ let package = Package(
             ]
         ),
         // Benchmarks (run by tools/bench-*.sh in release mode; never by the tests).
-        .executableTarget(name: "ledger-bench", dependencies: ["LedgerCore", "LedgerVerify"]),
+        .executableTarget(name: "ledger-bench", dependencies: ["LedgerCore", "LedgerVerify", "Custody", "CustodyIndex"]),
         .testTarget(
             name: "LedgerCryptoTests",
             dependencies: ["LedgerCrypto"],

@@ -26,6 +26,11 @@ public final class CustodyIndex: CustodyBacking, @unchecked Sendable {
     public let path: String
     let pool: DatabasePool
     private let partyCache = Mutex<[String: Int64]>([:])
+    /// Records read or written recently, so rule checks do not query SQLite for units they just touched.
+    /// Every change goes through `commit`, which refreshes it; it is emptied when it outgrows `cacheLimit`.
+    private let recordCache = Mutex<[UnitID: UnitRecord]>([:])
+    /// The most records `recordCache` holds before it is emptied.
+    public var cacheLimit = 400_000
     private let glnCache = Mutex<[Int64: String]>([:])
 
     /// The index file of a data directory.
@@ -179,6 +184,7 @@ public final class CustodyIndex: CustodyBacking, @unchecked Sendable {
             for hash in changes.closedShipments {
                 try db.execute(sql: "DELETE FROM shipments WHERE hash = ?", arguments: [hash])
             }
+            cache(changes.units)
             for shipment in changes.openShipments {
                 try db.execute(sql: "INSERT OR REPLACE INTO shipments(hash, seq, kind, from_party, to_party, items) VALUES (?, ?, ?, ?, ?, ?)",
                                arguments: [shipment.hash, Int64(shipment.seq), shipment.kind.rawValue, try party(shipment.from, db),
@@ -217,7 +223,17 @@ public final class CustodyIndex: CustodyBacking, @unchecked Sendable {
     // MARK: CustodyBacking
 
     public func unit(_ id: UnitID) -> UnitRecord? {
-        try? pool.read { db in try self.record(id, db) }
+        if let cached = recordCache.withLock({ $0[id] }) { return cached }
+        guard let record = try? pool.read({ db in try self.record(id, db) }) else { return nil }
+        cache([record])
+        return record
+    }
+
+    private func cache(_ records: [UnitRecord]) {
+        recordCache.withLock { cache in
+            if cache.count + records.count > cacheLimit { cache.removeAll(keepingCapacity: true) }
+            for record in records { cache[record.id] = record }
+        }
     }
 
     func record(_ id: UnitID, _ db: Database) throws -> UnitRecord? {

@@ -5,6 +5,8 @@
 //   ledger-bench verify DIR
 //
 // ALG is ed25519 or p256 (the partner key). DIR must not exist. Figures go to stdout as `name value unit`.
+import Custody
+import CustodyIndex
 import LedgerCore
 import LedgerCrypto
 import LedgerFormat
@@ -88,6 +90,38 @@ do {
         let elapsed = now() - start
         guard report.isClean else { fail("verify found \(report.findings.count) findings: \(report.findings.first!)") }
         print("verify_entries_per_s \(Int(Double(report.entriesChecked) / elapsed)) entries/s (\(report.entriesChecked) entries, \(report.bytesScanned / 1_048_576) MiB, \(String(format: elapsed)) s, single thread)")
+    case "index-generate":
+        // index-generate DIR UNITS SEED: builds the chain ledger (and its index, updated on every append).
+        guard arguments.count == 5, let units = Int(arguments[3]) else { fail("index-generate DIR UNITS SEED") }
+        let start = now()
+        let samples = try ChainGenerator(directory: directory, units: units, seed: arguments[4]).run { print("  \($0) (\(Int(now() - start)) s)") }
+        let index = try CustodyIndex(path: CustodyIndex.path(in: StoreLayout(directory: directory)))
+        let stats = try index.statistics()
+        print("generate_units \(units) bottles, \(stats.units) identifiers, \(stats.events) unit events, \(stats.entries) entries in \(Int(now() - start)) s")
+        print("index_bytes_per_unit \(stats.bytes / max(1, stats.units)) bytes (\(stats.bytes / 1_048_576) MiB for \(stats.units) identifiers)")
+        print("generate_peak_memory \(peakMemoryMiB()) MiB")
+        try samples.map(\.canonical).joined(separator: "\n").write(to: directory + "/samples.txt")
+    case "index-query":
+        // index-query DIR: custody lookups of the sample bottles (10 events each).
+        let layout = StoreLayout(directory: directory)
+        let index = try CustodyIndex(path: CustodyIndex.path(in: layout))
+        let samples = try String(readingFile: directory + "/samples.txt").split(separator: "\n").map { try UnitID(canonical: String($0)) }
+        _ = try timeLookups(index, samples, rounds: 200)  // warm-up
+        let (p50, p99, events) = try timeLookups(index, samples, rounds: 5000)
+        print("custody_lookup_p50 \(Int(p50)) µs, p99 \(Int(p99)) µs (index: events, containers, state; \(events) events; \(samples.count) sample bottles)")
+        let query = try CustodyQuery(layout: layout)
+        let (fullP50, fullP99, _) = try timeLookups(index, samples, rounds: 300, full: query)
+        print("custody_report_p50 \(Int(fullP50)) µs, p99 \(Int(fullP99)) µs (full report: reads each entry from the log and verifies its signature)")
+    case "index-rebuild":
+        let layout = StoreLayout(directory: directory)
+        let writer = try SegmentWriter(layout: layout)
+        let start = now()
+        let (index, _, _, catchUp) = try Ledger.openIndex(layout: layout, trustAnchor: nil, forceRebuild: true)
+        let elapsed = now() - start
+        writer.close()
+        let stats = try index.statistics()
+        print("rebuild \(catchUp.entries) entries, \(stats.events) unit events in \(String(format: elapsed)) s: \(Int(Double(stats.events) / elapsed)) unit-events/s")
+        print("rebuild_peak_memory \(peakMemoryMiB()) MiB")
     default:
         fail("unknown benchmark \(arguments[1])")
     }
@@ -97,4 +131,26 @@ do {
 
 extension String {
     init(format value: Double) { self = String(Int(value * 1000) / 1000) + "." + String(Int(value * 1000) % 1000) }
+}
+
+extension String {
+    init(readingFile path: String) throws {
+        guard let file = fopen(path, "rb") else { throw StoreIOError("open", path: path) }
+        defer { fclose(file) }
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = fread(&buffer, 1, buffer.count, file)
+            if count == 0 { break }
+            bytes += buffer[0..<count]
+        }
+        self = String(decoding: bytes, as: UTF8.self)
+    }
+
+    func write(to path: String) throws {
+        guard let file = fopen(path, "wb") else { throw StoreIOError("open", path: path) }
+        defer { fclose(file) }
+        let bytes = Array(utf8)
+        _ = fwrite(bytes, 1, bytes.count, file)
+    }
 }
