@@ -271,13 +271,13 @@ public struct CustodyState: Sendable {
 
     // MARK: Queries
 
-    /// The unit and everything inside it, depth first (the unit first).
+    /// The unit and everything inside it, depth first (the unit first; siblings in no particular order).
     public func descendants(of id: UnitID) -> [UnitID] {
         var out: [UnitID] = []
         var stack = [id]
         while let next = stack.popLast() {
             out.append(next)
-            if let record = self.record(next) { stack += record.children.sorted().reversed() }
+            if let record = self.record(next), !record.children.isEmpty { stack.append(contentsOf: record.children) }
         }
         return out
     }

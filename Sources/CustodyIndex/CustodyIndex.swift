@@ -42,6 +42,10 @@ public final class CustodyIndex: CustodyBacking, @unchecked Sendable {
         var configuration = Configuration()
         configuration.journalMode = .wal
         configuration.busyMode = .timeout(5)
+        configuration.prepareDatabase { db in
+            // Derived data: a large page cache keeps rebuilds and rule checks off the disk.
+            try db.execute(sql: "PRAGMA cache_size = -131072")
+        }
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
             try pool.write { db in try Self.createSchema(db) }
@@ -145,8 +149,9 @@ public final class CustodyIndex: CustodyBacking, @unchecked Sendable {
                 RETURNING id
                 """)
             var ids: [UnitID: Int64] = [:]
+            var lotsSeen = Set<UInt64>()
             for record in changes.units {
-                if let lot = record.lot {
+                if let lot = record.lot, lotsSeen.insert(lot.commissionSeq).inserted {
                     try insertLot.execute(arguments: [Int64(lot.commissionSeq), lot.gtin, lot.lot, lot.expiry, lot.product.json.canonicalString])
                 }
                 var statusSeq: Int64?
@@ -158,8 +163,10 @@ public final class CustodyIndex: CustodyBacking, @unchecked Sendable {
                 ])!
                 ids[record.id] = id
             }
+            // Only packing, unpacking and decommissioning out of a container change a unit's container.
             let setParent = try db.cachedStatement(sql: "UPDATE units SET parent = ?, parent_since = ? WHERE id = ?")
-            for record in changes.units {
+            let moved = Set(changes.containment.map(\.child))
+            for record in changes.units where moved.contains(record.id) {
                 try setParent.execute(arguments: [try record.parent.map { try unitID($0, ids, db) }, record.parentSince.map(Int64.init), ids[record.id]!])
             }
             let insertEvent = try db.cachedStatement(sql: """
@@ -181,13 +188,16 @@ public final class CustodyIndex: CustodyBacking, @unchecked Sendable {
                     try openContainment.execute(arguments: [try unitID(parent, ids, db), Int64(change.seq), child])
                 }
             }
+            let deleteShipment = try db.cachedStatement(sql: "DELETE FROM shipments WHERE hash = ?")
             for hash in changes.closedShipments {
-                try db.execute(sql: "DELETE FROM shipments WHERE hash = ?", arguments: [hash])
+                try deleteShipment.execute(arguments: [hash])
             }
+            let insertShipment = try db.cachedStatement(sql: """
+                INSERT OR REPLACE INTO shipments(hash, seq, kind, from_party, to_party, items) VALUES (?, ?, ?, ?, ?, ?)
+                """)
             cache(changes.units)
             for shipment in changes.openShipments {
-                try db.execute(sql: "INSERT OR REPLACE INTO shipments(hash, seq, kind, from_party, to_party, items) VALUES (?, ?, ?, ?, ?, ?)",
-                               arguments: [shipment.hash, Int64(shipment.seq), shipment.kind.rawValue, try party(shipment.from, db),
+                try insertShipment.execute(arguments: [shipment.hash, Int64(shipment.seq), shipment.kind.rawValue, try party(shipment.from, db),
                                            try party(shipment.to, db), JSONValue.array(shipment.items.map { .string($0.canonical) }).canonicalString])
             }
         }
@@ -214,7 +224,7 @@ public final class CustodyIndex: CustodyBacking, @unchecked Sendable {
 
     func unitID(_ unit: UnitID, _ known: [UnitID: Int64], _ db: Database) throws -> Int64 {
         if let id = known[unit] { return id }
-        guard let id = try Int64.fetchOne(db, sql: "SELECT id FROM units WHERE key = ?", arguments: [unit.canonical]) else {
+        guard let id = try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM units WHERE key = ?"), arguments: [unit.canonical]) else {
             throw IndexError("unit \(unit) is referenced before it is indexed")
         }
         return id
@@ -237,12 +247,12 @@ public final class CustodyIndex: CustodyBacking, @unchecked Sendable {
     }
 
     func record(_ id: UnitID, _ db: Database) throws -> UnitRecord? {
-        guard let row = try Row.fetchOne(db, sql: """
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: """
             SELECT u.id, u.lot, u.created_seq, u.owner, u.possessor, u.shipment, p.key AS parent_key, u.parent_since, u.state,
                    u.status_seq, u.last_seller, u.owner_since, l.gtin, l.lot AS lot_text, l.expiry, l.product
             FROM units u LEFT JOIN units p ON p.id = u.parent LEFT JOIN lots l ON l.commission_seq = u.lot
             WHERE u.key = ?
-            """, arguments: [id.canonical]) else { return nil }
+            """), arguments: [id.canonical]) else { return nil }
         let rowID: Int64 = row["id"]
         var lot: LotInfo?
         if let commission = row["lot"] as Int64?, let productText = row["product"] as String?,
@@ -259,11 +269,12 @@ public final class CustodyIndex: CustodyBacking, @unchecked Sendable {
             record.status = UnitStatus.decommissioned(reason, seq: UInt64(statusSeq))
         }
         record.lastSeller = try (row["last_seller"] as Int64?).map { try gln($0, db) }
-        record.children = Set(try String.fetchAll(db, sql: "SELECT key FROM units WHERE parent = ?", arguments: [rowID]).map { try UnitID(canonical: $0) })
-        record.transfers = try Int64.fetchAll(db, sql: """
+        record.children = Set(try String.fetchAll(db.cachedStatement(sql: "SELECT key FROM units WHERE parent = ?"), arguments: [rowID])
+            .map { try UnitID(canonical: $0) })
+        record.transfers = try Int64.fetchAll(db.cachedStatement(sql: """
             SELECT e.seq FROM unit_events e JOIN entries x ON x.seq = e.seq
             WHERE e.unit = ? AND x.type IN ('transfer', 'return') ORDER BY e.seq
-            """, arguments: [rowID]).map(UInt64.init)
+            """), arguments: [rowID]).map(UInt64.init)
         return record
     }
 
