@@ -46,7 +46,7 @@ let package = Package(
             dependencies: ["LedgerCrypto"],
             resources: [.copy("Resources")]
         ),
-        .testTarget(name: "LedgerFormatTests", dependencies: ["LedgerFormat"]),
+        .testTarget(name: "LedgerFormatTests", dependencies: ["LedgerFormat"], resources: [.copy("Resources")]),
         .testTarget(name: "GS1Tests", dependencies: ["GS1"]),
         .testTarget(name: "LedgerStoreTests", dependencies: ["LedgerStore"]),
         .testTarget(name: "LedgerCoreTests", dependencies: ["LedgerCore", "LedgerVerify"]),

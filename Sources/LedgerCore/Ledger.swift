@@ -31,6 +31,12 @@ public final class Ledger {
     public private(set) var custody: CustodyState
     /// The persistent custody index, updated after every append.
     public let index: CustodyIndex
+    /// The stored RFC 9162 Merkle tree over the entries, extended after every append.
+    public let merkle: MerkleStore
+    /// The operator key that signs a checkpoint after every append batch, when this process has it.
+    public let checkpointKey: PrivateKey?
+    /// The latest signed checkpoint written by this process.
+    public private(set) var latestCheckpoint: String?
     /// Why the index could not be updated after an append (the append itself is durable); the ledger
     /// refuses further appends until reopened, which catches the index up from the log.
     public private(set) var indexError: (any Error)?
@@ -65,15 +71,36 @@ public final class Ledger {
         let index = try CustodyIndex(path: indexPath)
         var custody = CustodyState(backing: index, recordsEvents: true)
         try index.commit(entries: appended, changes: custody.takeChanges())
-        return Ledger(layout: layout, registry: registry, custody: custody, index: index, writer: writer, clock: clock)
+        try? removeTree(MerkleStore.directory(in: layout))
+        let merkle = try MerkleStore(layout: layout, logSize: 1)
+        let ledger = Ledger(layout: layout, registry: registry, custody: custody, index: index, merkle: merkle,
+                            checkpointKey: operatorKey, writer: writer, clock: clock)
+        try ledger.writeCheckpoint()
+        return ledger
     }
 
     /// Opens an existing ledger for appending: takes the lock, recovers a torn tail, replays the registry.
     /// With `trustAnchor`, the genesis entry must name that operator key.
-    public static func open(layout: StoreLayout, trustAnchor: PublicKey? = nil, clock: @escaping Clock = systemClock) throws -> Ledger {
+    /// With `checkpointKey` (the operator's private key), a signed checkpoint is written after every append batch.
+    public static func open(layout: StoreLayout, trustAnchor: PublicKey? = nil, checkpointKey: PrivateKey? = nil,
+                            clock: @escaping Clock = systemClock) throws -> Ledger {
         let writer = try SegmentWriter(layout: layout)
         let (index, registry, custody, _) = try openIndex(layout: layout, trustAnchor: trustAnchor)
-        return Ledger(layout: layout, registry: registry, custody: custody, index: index, writer: writer, clock: clock)
+        if let checkpointKey, checkpointKey.publicKey != registry.operatorKey {
+            throw InputError(source: "operator key", reason: "key \(checkpointKey.publicKey.keyID) is not this ledger's operator key \(registry.operatorKey.keyID)",
+                             code: "wrong-operator-key")
+        }
+        let merkle = try MerkleStore(layout: layout, logSize: writer.head.map { $0.seq + 1 } ?? 0)
+        return Ledger(layout: layout, registry: registry, custody: custody, index: index, merkle: merkle,
+                      checkpointKey: checkpointKey, writer: writer, clock: clock)
+    }
+
+    /// Signs and stores a checkpoint of the whole log: `DIR/checkpoint` (latest) and a line in `DIR/checkpoints.log`.
+    func writeCheckpoint() throws {
+        guard let key = checkpointKey else { return }
+        let note = try Checkpoint(origin: origin, size: merkle.size, rootHash: try merkle.root()).signed(with: key)
+        try CheckpointFiles.store(note, size: merkle.size, in: layout)
+        latestCheckpoint = note
     }
 
     /// What `openIndex` did to bring the index level with the log.
@@ -194,11 +221,14 @@ public final class Ledger {
         return (registry, custody)
     }
 
-    init(layout: StoreLayout, registry: Registry, custody: CustodyState, index: CustodyIndex, writer: SegmentWriter, clock: @escaping Clock) {
+    init(layout: StoreLayout, registry: Registry, custody: CustodyState, index: CustodyIndex, merkle: MerkleStore,
+         checkpointKey: PrivateKey?, writer: SegmentWriter, clock: @escaping Clock) {
         self.layout = layout
         self.registry = registry
         self.custody = custody
         self.index = index
+        self.merkle = merkle
+        self.checkpointKey = checkpointKey
         self.writer = writer
         self.clock = clock
     }
@@ -268,6 +298,12 @@ public final class Ledger {
             registry = scratch
             do {
                 try index.commit(entries: appended, changes: custody.takeChanges())
+            } catch {
+                indexError = error
+            }
+            do {
+                try merkle.append(leafHashes: appended.map { Merkle.leafHash($0.entry.canonicalBytes) })
+                try writeCheckpoint()
             } catch {
                 indexError = error
             }

@@ -25,10 +25,21 @@ public enum FindingKind: String, Sendable, Hashable, CaseIterable {
     case custody
     /// The log ends before the last acknowledged entry recorded in HEAD, or disagrees with it.
     case truncation
+    /// The log is not an extension of a signed checkpoint: its Merkle root at the checkpoint's size differs,
+    /// or it holds fewer entries (rolled back, truncated, forked, rewritten and re-chained).
+    case checkpoint
 }
 
 /// One integrity failure, naming the entry.
 public struct Finding: Sendable, Hashable, CustomStringConvertible {
+    public init(seq: UInt64, entryHash: String?, kind: FindingKind, reason: String, location: String?) {
+        self.seq = seq
+        self.entryHash = entryHash
+        self.kind = kind
+        self.reason = reason
+        self.location = location
+    }
+
     /// The entry concerned (for a missing entry, the one that should be there).
     public var seq: UInt64
     /// The entry's stored hash (hex), when it could be read.
@@ -52,9 +63,19 @@ public struct VerifyOptions: Sendable {
     /// Stop collecting after this many findings (the run still ends with a count).
     public var maxFindings: Int
 
-    public init(trustAnchor: PublicKey? = nil, maxFindings: Int = 100) {
+    /// Signed checkpoints (already signature-checked by the caller) the log must extend: its RFC 9162 root at
+    /// each one's size must equal the checkpoint's.
+    public var checkpoints: [Checkpoint]
+    /// Entries below this sequence number are covered by a checkpoint verified earlier: their hashes, chain
+    /// and Merkle root are still recomputed, the registry and custody rules replayed, but their signatures
+    /// are not checked again (the nightly fast path, `verify --since`).
+    public var signaturesFrom: UInt64
+
+    public init(trustAnchor: PublicKey? = nil, maxFindings: Int = 100, checkpoints: [Checkpoint] = [], signaturesFrom: UInt64 = 0) {
         self.trustAnchor = trustAnchor
         self.maxFindings = maxFindings
+        self.checkpoints = checkpoints
+        self.signaturesFrom = signaturesFrom
     }
 }
 
@@ -76,6 +97,10 @@ public struct VerifyReport: Sendable {
     public var notices: [String] = []
     /// The ledger's origin, from its genesis entry.
     public var origin: String?
+    /// The RFC 9162 root of the whole log as read.
+    public var rootHash: [UInt8]?
+    /// Entries whose signatures were checked (all, unless `signaturesFrom` skipped a verified prefix).
+    public var signaturesChecked: UInt64 = 0
 
     /// True when there is no finding.
     public var isClean: Bool { findings.isEmpty && findingsOmitted == 0 }
@@ -117,6 +142,8 @@ public struct Verifier {
             })
         }
         state.checkHead()
+        state.checkCheckpoints(final: true)
+        state.report.rootHash = state.frontier.root
         return state.report
     }
 }
@@ -131,6 +158,8 @@ struct VerifyState {
     var custody = CustodyState()
     var genesisFailed = false
     var integrityBrokenAt: UInt64?
+    var frontier = MerkleFrontier()
+    var checkpointsDone = Set<Int>()
     var custodySuppressedNoticeGiven = false
     var head: HeadRecord?
     let hasher = SHA256()
@@ -173,6 +202,8 @@ struct VerifyState {
         report.bytesScanned += UInt64(frame.length)
         let location = "\(frame.segment.name)@\(frame.offset)"
         let storedHash = Array(frame.storedHash)
+        frontier.append(leafHash: Merkle.leafHash(frame.entryBytes))
+        checkCheckpoints(final: false)
         let computedHash = EntryFormat.entryHash(ofCanonicalBytes: frame.entryBytes, using: hasher)
         let entry: Entry
         do {
@@ -243,7 +274,12 @@ struct VerifyState {
         }
         guard var current = registry else { return }
         do {
-            try current.checkSignature(of: entry)
+            if entry.seq >= options.signaturesFrom {
+                try current.checkSignature(of: entry)
+                report.signaturesChecked += 1
+            } else {
+                _ = try current.authorizedKey(for: entry)
+            }
         } catch {
             add(entry.seq, hash, .signature, "\(error.message) (\(error.code))", location: location)
             return
@@ -270,6 +306,24 @@ struct VerifyState {
             var reason = "\(error.message) (\(error.code.rawValue))"
             if let conflicting = error.conflictingSeq { reason += "; conflicts with entry \(conflicting)" }
             add(entry.seq, hash, .custody, reason, location: location)
+        }
+    }
+
+    /// Compares the streaming root with each checkpoint when the log reaches its size (or reports a log
+    /// shorter than a checkpoint at the end).
+    mutating func checkCheckpoints(final: Bool) {
+        for (number, checkpoint) in options.checkpoints.enumerated() where !checkpointsDone.contains(number) {
+            if frontier.size == checkpoint.size {
+                checkpointsDone.insert(number)
+                if frontier.root != checkpoint.rootHash {
+                    add(checkpoint.size == 0 ? 0 : checkpoint.size - 1, nil, .checkpoint,
+                        "the first \(checkpoint.size) entries have Merkle root \(Hex.encode(frontier.root)), but the signed checkpoint of size \(checkpoint.size) says \(Hex.encode(checkpoint.rootHash)): history before it was rewritten (or forked)")
+                }
+            } else if final, frontier.size < checkpoint.size {
+                checkpointsDone.insert(number)
+                add(frontier.size, nil, .checkpoint,
+                    "the log holds \(frontier.size) entries, but a signed checkpoint covers \(checkpoint.size): entries were removed (rollback or truncation)")
+            }
         }
     }
 

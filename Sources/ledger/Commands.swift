@@ -123,7 +123,7 @@ struct AppendCommand: ParsableCommand {
         for file in files {
             inputs.append(try BodyInput(bytes: try readInputFile(file), source: file))
         }
-        let ledger = try Ledger.open(layout: options.layout)
+        let ledger = try Ledger.open(layout: options.layout, checkpointKey: try options.checkpointKey())
         defer { ledger.close() }
         if let recovery = ledger.recovery { FileHandleOutput.standardError("ledger: \(recovery)") }
         let pending = try zip(inputs, files).map { try ledger.sign(ledger.completing($0), with: signingKey, source: $1) }
@@ -235,20 +235,5 @@ struct DemoCommand: ParsableCommand {
           ledger partner list\(data)            the registered partners
           ledger verify\(data)                  re-verify every hash, the chain and every signature
         """)
-    }
-}
-
-/// Removes a directory tree (files and subdirectories); a missing path is fine.
-func removeTree(_ path: String) throws {
-    guard let dir = opendir(path) else { return }
-    while let entry = readdir(dir) {
-        let name = withUnsafePointer(to: entry.pointee.d_name) { $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) } }
-        if name == "." || name == ".." { continue }
-        let child = path + "/" + name
-        if unlink(child) != 0 { try removeTree(child) }
-    }
-    closedir(dir)
-    guard rmdir(path) == 0 else {
-        throw CommandFailure(status: Status.io, "cannot remove \(path): \(String(cString: strerror(errno)))")
     }
 }

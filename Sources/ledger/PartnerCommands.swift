@@ -40,7 +40,7 @@ struct ValidityOptions: ParsableArguments {
 /// Signs an operator body and appends it.
 func appendOperatorBody(type: String, body: JSONValue, data: DataOptions, operatorKey: OperatorKeyOption) throws -> AppendedEntry {
     let key = try operatorKey.load(data)
-    let ledger = try Ledger.open(layout: data.layout)
+    let ledger = try Ledger.open(layout: data.layout, checkpointKey: key)
     defer { ledger.close() }
     if let recovery = ledger.recovery { FileHandleOutput.standardError("ledger: \(recovery)") }
     let pending = try ledger.sign(BodyInput(type: type, body: body), with: key, source: type)

@@ -84,6 +84,13 @@ struct DataOptions: ParsableArguments {
 
     /// The default operator private key of this data directory.
     var operatorKeyPath: String { directory + "/operator.key" }
+
+    /// The operator key that signs checkpoints, when this data directory holds it (a single-node deployment);
+    /// nil when it is kept elsewhere (then appends write no checkpoint).
+    func checkpointKey() throws -> PrivateKey? {
+        guard access(operatorKeyPath, F_OK) == 0 else { return nil }
+        return try KeyFiles.readPrivateKey(operatorKeyPath)
+    }
 }
 
 /// Reads a whole file given on the command line, with an error naming it.

@@ -28,13 +28,44 @@ struct VerifyCommand: ParsableCommand {
     @Option(help: "Keep at most this many findings.") var max: Int = 100
     @Flag(help: "Print a machine-readable JSON report.") var json = false
     @Flag(help: "Also compare the custody index with a replay of the log.") var index = false
+    @Option(help: ArgumentHelp("A signed checkpoint saved earlier: prove the log extends it, then check signatures only after it.", valueName: "CHECKPOINT_FILE"))
+    var since: String?
 
     func run() throws {
         var anchorPath = operatorKey
         if anchorPath == nil, access(options.operatorKeyPath + ".pub", R_OK) == 0 { anchorPath = options.operatorKeyPath + ".pub" }
         let anchor = try anchorPath.map { try KeyFiles.readPublicKey($0) }
         let start = systemClock()
-        let report = try Verifier(layout: options.layout, options: VerifyOptions(trustAnchor: anchor, maxFindings: max)).run()
+        var checkpoints: [Checkpoint] = []
+        var checkpointProblems: [String] = []
+        var signaturesFrom: UInt64 = 0
+        if let since {
+            guard let anchor else { throw CommandFailure(status: Status.usage, "--since needs the operator key (--operator-key) to check the checkpoint's signature") }
+            let note = try readText(since)
+            switch parseCheckpoint(note, anchor) {
+            case .success(let checkpoint):
+                checkpoints.append(checkpoint)
+                signaturesFrom = checkpoint.size
+            case .failure(let error):
+                throw CommandFailure(status: Status.integrity, "checkpoint \(since) is not signed by the operator key: \(error)")
+            }
+        }
+        if let anchor, let note = try CheckpointFiles.latest(in: options.layout) {
+            switch parseCheckpoint(note, anchor) {
+            case .success(let checkpoint): checkpoints.append(checkpoint)
+            case .failure(let error):
+                checkpointProblems.append("the stored checkpoint (\(CheckpointFiles.latestPath(in: options.layout))) is not validly signed by the operator key: \(error)")
+            }
+        }
+        var report = try Verifier(layout: options.layout, options: VerifyOptions(trustAnchor: anchor, maxFindings: max, checkpoints: checkpoints,
+                                                                               signaturesFrom: signaturesFrom)).run()
+        for problem in checkpointProblems {
+            report.findings.append(Finding(seq: report.lastSeq ?? 0, entryHash: nil, kind: .checkpoint, reason: problem, location: nil))
+        }
+        if let origin = report.origin, let mismatch = checkpoints.first(where: { $0.origin != origin }) {
+            report.findings.append(Finding(seq: 0, entryHash: nil, kind: .checkpoint,
+                                           reason: "a checkpoint is for origin \(mismatch.origin), but this ledger is \(origin)", location: nil))
+        }
         let indexDifferences = index ? try IndexAudit.differences(layout: options.layout, max: max) : []
         let elapsed = Double(systemClock() - start) / 1000
         if json {
@@ -51,6 +82,9 @@ struct VerifyCommand: ParsableCommand {
                 "notices": .array(report.notices.map { .string($0) }),
                 "trustAnchor": anchor.map { .string($0.keyID) } ?? .null,
                 "elapsedMs": .integer(Int64(elapsed * 1000)),
+                "signaturesChecked": .integer(Int64(report.signaturesChecked)),
+                "rootHash": report.rootHash.map { .string(Base64.encode($0)) } ?? .null,
+                "checkpointsChecked": .integer(Int64(checkpoints.count)),
             ]
             if let seq = report.lastSeq { members["lastSeq"] = .integer(Int64(seq)) }
             if let hash = report.lastHash { members["lastHash"] = .string(hash) }
@@ -79,6 +113,16 @@ struct VerifyCommand: ParsableCommand {
             FileHandleOutput.standardError("ledger: the custody index disagrees with the log: \(first) (run `ledger index rebuild`)")
         }
         if !report.isClean || !indexDifferences.isEmpty { throw ExitCode(Status.integrity) }
+    }
+}
+
+/// Parses a signed checkpoint, checking its signature by the operator key under the checkpoint's own origin.
+func parseCheckpoint(_ note: String, _ anchor: PublicKey) -> Result<Checkpoint, NoteError> {
+    let origin = String(note.prefix { $0 != "\n" })
+    do throws(NoteError) {
+        return .success(try Checkpoint(note: note, verifier: try NoteVerifierKey(name: origin, publicKey: anchor)))
+    } catch {
+        return .failure(error)
     }
 }
 

@@ -1,0 +1,70 @@
+import LedgerCrypto
+import LedgerFormat
+import LedgerStore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Where signed checkpoints are kept: `DIR/checkpoint` (the latest note) and `DIR/checkpoints.log` (every
+/// checkpoint: one line `size base64(note)`).
+public enum CheckpointFiles {
+    public static func latestPath(in layout: StoreLayout) -> String { layout.directory + "/checkpoint" }
+    public static func historyPath(in layout: StoreLayout) -> String { layout.directory + "/checkpoints.log" }
+
+    static func store(_ note: String, size: UInt64, in layout: StoreLayout) throws {
+        try writeAtomically(latestPath(in: layout), Array(note.utf8))
+        let line = Array("\(size) \(Base64.encode(Array(note.utf8)))\n".utf8)
+        let fd = open(historyPath(in: layout), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw StoreIOError("open", path: historyPath(in: layout)) }
+        defer { close(fd) }
+        guard line.withUnsafeBytes({ write(fd, $0.baseAddress, $0.count) }) == line.count else {
+            throw StoreIOError("write", path: historyPath(in: layout))
+        }
+    }
+
+    /// The latest checkpoint note, if any.
+    public static func latest(in layout: StoreLayout) throws -> String? {
+        guard access(latestPath(in: layout), F_OK) == 0 else { return nil }
+        return try readText(latestPath(in: layout))
+    }
+
+    static func writeAtomically(_ path: String, _ bytes: [UInt8]) throws {
+        let temporary = path + ".tmp-\(getpid())"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw StoreIOError("open", path: temporary) }
+        let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        close(fd)
+        guard written == bytes.count, rename(temporary, path) == 0 else {
+            unlink(temporary)
+            throw StoreIOError("write", path: path)
+        }
+    }
+}
+
+/// Reads a small text file (up to 16 MiB).
+public func readText(_ path: String) throws -> String {
+    guard let file = fopen(path, "rb") else { throw StoreIOError("open", path: path) }
+    defer { fclose(file) }
+    var bytes: [UInt8] = []
+    var buffer = [UInt8](repeating: 0, count: 65_536)
+    while true {
+        let count = fread(&buffer, 1, buffer.count, file)
+        if count == 0 { break }
+        bytes += buffer[0..<count]
+        guard bytes.count <= 16 << 20 else { throw StoreIOError("read", path: path, reason: "larger than 16 MiB") }
+    }
+    return String(decoding: bytes, as: UTF8.self)
+}
+
+/// Removes a directory tree (files and subdirectories); a missing path is fine.
+public func removeTree(_ path: String) throws {
+    guard let dir = opendir(path) else { return }
+    while let entry = readdir(dir) {
+        let name = withUnsafePointer(to: entry.pointee.d_name) { $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) } }
+        if name == "." || name == ".." { continue }
+        let child = path + "/" + name
+        if unlink(child) != 0 { try removeTree(child) }
+    }
+    closedir(dir)
+    guard rmdir(path) == 0 else { throw StoreIOError("remove", path: path) }
+}
