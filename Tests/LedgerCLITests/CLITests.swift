@@ -37,7 +37,9 @@ struct CLITests {
         let directory = try CLI.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let commands: [[String]] = [[], ["init"], ["keygen"], ["partner", "add"], ["partner", "key", "add"], ["partner", "key", "revoke"],
-                                    ["partner", "list"], ["append"], ["show"], ["log"], ["verify"], ["id"], ["demo"]]
+                                    ["partner", "list"], ["append"], ["show"], ["log"], ["verify"], ["id"], ["demo"],
+                                    ["custody"], ["lot"], ["holdings"], ["index", "rebuild"], ["operator-key"], ["checkpoint"],
+                                    ["prove", "inclusion"], ["prove", "consistency"], ["receipt"], ["verify-receipt"]]
         for command in commands {
             let result = try CLI.ledger(command + ["--help"], in: directory)
             #expect(result.status == 0, "\(command)")
