@@ -71,11 +71,16 @@ public struct VerifyOptions: Sendable {
     /// are not checked again (the nightly fast path, `verify --since`).
     public var signaturesFrom: UInt64
 
-    public init(trustAnchor: PublicKey? = nil, maxFindings: Int = 100, checkpoints: [Checkpoint] = [], signaturesFrom: UInt64 = 0) {
+    /// Threads that check signatures (default: one per core). The single reading pass runs beside them.
+    public var workers: Int
+
+    public init(trustAnchor: PublicKey? = nil, maxFindings: Int = 100, checkpoints: [Checkpoint] = [], signaturesFrom: UInt64 = 0,
+                workers: Int? = nil) {
         self.trustAnchor = trustAnchor
         self.maxFindings = maxFindings
         self.checkpoints = checkpoints
         self.signaturesFrom = signaturesFrom
+        self.workers = workers ?? SignaturePool.cores
     }
 }
 
@@ -144,6 +149,7 @@ public struct Verifier {
         state.checkHead()
         state.checkCheckpoints(final: true)
         state.report.rootHash = state.frontier.root
+        state.mergeSignatureFailures()
         return state.report
     }
 }
@@ -159,29 +165,49 @@ struct VerifyState {
     var genesisFailed = false
     var integrityBrokenAt: UInt64?
     var frontier = MerkleFrontier()
+    let pool: SignaturePool
+    /// Every finding, uncapped until the end (custody verdicts are filtered against integrity findings then).
+    var all: [Finding] = []
     var checkpointsDone = Set<Int>()
     var custodySuppressedNoticeGiven = false
     var head: HeadRecord?
     let hasher = SHA256()
 
-    init(options: VerifyOptions) { self.options = options }
+    init(options: VerifyOptions) {
+        self.options = options
+        pool = SignaturePool(workers: options.workers)
+    }
 
     mutating func add(_ seq: UInt64, _ hash: [UInt8]?, _ kind: FindingKind, _ reason: String, location: String? = nil) {
-        if kind == .custody, let broken = integrityBrokenAt {
-            // Custody replay presumes an intact log: after an integrity finding its verdicts would only
-            // echo that damage (a deleted commission makes every later move "unknown"), so they are not findings.
-            if !custodySuppressedNoticeGiven {
-                report.notices.append("custody rules after entry \(broken) were not judged: the log's integrity is already broken there")
-                custodySuppressedNoticeGiven = true
-            }
-            return
-        }
-        if kind != .custody, integrityBrokenAt == nil { integrityBrokenAt = seq }
-        guard report.findings.count < options.maxFindings else {
+        // Memory stays bounded on a ruined ledger: far more than can be reported is not kept.
+        guard all.count < options.maxFindings * 4 + 1000 else {
             report.findingsOmitted += 1
             return
         }
-        report.findings.append(Finding(seq: seq, entryHash: hash.map { Hex.encode($0) }, kind: kind, reason: reason, location: location))
+        all.append(Finding(seq: seq, entryHash: hash.map { Hex.encode($0) }, kind: kind, reason: reason, location: location))
+    }
+
+    /// Joins the signature workers' findings with the reading pass's, in log order; withholds custody verdicts
+    /// after the first integrity finding (they would only echo that damage); keeps `maxFindings`.
+    mutating func mergeSignatureFailures() {
+        let (failures, checked) = pool.finish()
+        report.signaturesChecked += checked
+        var findings = all + failures
+        // Log order; within an entry, in the order of the checks (framing … signature … custody).
+        let rank = Dictionary(uniqueKeysWithValues: FindingKind.allCases.enumerated().map { ($1, $0) })
+        findings.sort { ($0.seq, rank[$0.kind]!) < ($1.seq, rank[$1.kind]!) }
+        if let broken = findings.first(where: { $0.kind != .custody })?.seq {
+            let before = findings.count
+            findings.removeAll { $0.kind == .custody && $0.seq >= broken }
+            if findings.count < before {
+                report.notices.append("custody rules after entry \(broken) were not judged: the log's integrity is already broken there")
+            }
+        }
+        if findings.count > options.maxFindings {
+            report.findingsOmitted += findings.count - options.maxFindings
+            findings.removeSubrange(options.maxFindings...)
+        }
+        report.findings = findings
     }
 
     mutating func problem(_ problem: ScanProblem, segment: SegmentFile, isLastSegment: Bool) {
@@ -274,11 +300,17 @@ struct VerifyState {
         }
         guard var current = registry else { return }
         do {
+            let key = try current.authorizedKey(for: entry)
             if entry.seq >= options.signaturesFrom {
-                try current.checkSignature(of: entry)
-                report.signaturesChecked += 1
-            } else {
-                _ = try current.authorizedKey(for: entry)
+                if OperatorBody.all.contains(entry.submission.bodyType) {
+                    // Registry changes apply only when validly signed: check them here, in order.
+                    try current.checkSignature(of: entry)
+                    report.signaturesChecked += 1
+                } else {
+                    pool.submit(SignatureJob(seq: entry.seq, storedHash: hash, location: location, key: key,
+                                             message: entry.submission.signingMessage(origin: current.origin),
+                                             signature: entry.signature, signer: entry.submission.signer, keyID: entry.submission.keyID))
+                }
             }
         } catch {
             add(entry.seq, hash, .signature, "\(error.message) (\(error.code))", location: location)

@@ -94,7 +94,8 @@ struct TamperTests {
         }
         try expectFirstFinding(report, seq: target.seq, kind: .signature, reasonContains: "does not verify",
                                onlyAbout: target.seq...target.seq + 1)
-        #expect(summary(report) == ["\(target.seq) signature", "\(target.seq + 1) chain"])
+        // The flipped character may also leave the body invalid for its type (a hash digit 'a' becomes '`').
+        #expect(summary(report).filter { $0 != "\(target.seq) body" } == ["\(target.seq) signature", "\(target.seq + 1) chain"])
     }
 
     @Test("one byte flipped in a signature", arguments: Target.both)
