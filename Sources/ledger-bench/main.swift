@@ -12,6 +12,8 @@ import LedgerCrypto
 import LedgerFormat
 import LedgerStore
 import LedgerVerify
+import Dispatch
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -85,11 +87,46 @@ do {
         let elapsed = now() - start
         print("append_batched_\(arguments[5])_entries_per_s \(Int(Double(count) / elapsed)) entries/s (\(count) entries in batches of \(batch))")
     case "verify":
+        // verify DIR [WORKERS] [hash-only]
+        let workers = arguments.count > 3 ? Int(arguments[3]) : nil
+        let hashOnly = arguments.count > 4 && arguments[4] == "hash-only"
         let start = now()
-        let report = try Verifier(layout: StoreLayout(directory: directory)).run()
+        let options = VerifyOptions(signaturesFrom: hashOnly ? UInt64.max : 0, workers: workers)
+        let report = try Verifier(layout: StoreLayout(directory: directory), options: options).run()
         let elapsed = now() - start
         guard report.isClean else { fail("verify found \(report.findings.count) findings: \(report.findings.first!)") }
-        print("verify_entries_per_s \(Int(Double(report.entriesChecked) / elapsed)) entries/s (\(report.entriesChecked) entries, \(report.bytesScanned / 1_048_576) MiB, \(String(format: elapsed)) s, single thread)")
+        let mode = hashOnly ? "hashes, chain, Merkle root, bodies, registry and custody; no signatures" : "everything, \(options.workers) signature workers"
+        print("verify\(hashOnly ? "_hash_only" : "")_entries_per_s \(Int(Double(report.entriesChecked) / elapsed)) entries/s, \(Int(Double(report.bytesScanned) / elapsed / 1_048_576)) MiB/s (\(report.entriesChecked) entries, \(report.bytesScanned / 1_048_576) MiB, \(String(format: elapsed)) s; \(mode); peak memory \(peakMemoryMiB()) MiB)")
+    case "verify-generate":
+        // verify-generate DIR COUNT ALG: a ledger of COUNT commission entries, signed in parallel, written in
+        // 10,000-entry batches straight through the store (the rules hold: every serial is new).
+        guard arguments.count == 5, let count = Int(arguments[3]) else { fail("verify-generate DIR COUNT ALG") }
+        let (ledger, key) = try makeLedger(directory, algorithm(arguments[4]))
+        let origin = ledger.origin
+        let signer = ledger.registry.partner(forKey: key.publicKey.keyID)!.gln
+        ledger.close()
+        let writer = try SegmentWriter(layout: StoreLayout(directory: directory))
+        let start = now()
+        var index = 0
+        while index < count {
+            let chunk = min(10_000, count - index)
+            let base = index
+            let signed = Mutex<[PendingEntry?]>(Array(repeating: nil, count: chunk))
+            DispatchQueue.concurrentPerform(iterations: 8) { part in
+                var local: [(Int, PendingEntry)] = []
+                for offset in stride(from: part, to: chunk, by: 8) {
+                    let input = body(base + offset)
+                    let submission = Submission(signer: signer, keyID: key.publicKey.keyID, algorithm: key.algorithm, signedAt: 0,
+                                                bodyType: input.type, bodyVersion: 1, body: input.canonicalBody)
+                    local.append((offset, PendingEntry(submission: submission, signature: try! submission.sign(with: key, origin: origin))))
+                }
+                signed.withLock { all in for (offset, entry) in local { all[offset] = entry } }
+            }
+            _ = try writer.append(signed.withLock { $0.map { $0! } }, now: 1_767_225_600_000)
+            index += chunk
+        }
+        writer.close()
+        print("generated \(count) \(arguments[4]) entries in \(Int(now() - start)) s")
     case "index-generate":
         // index-generate DIR UNITS SEED: builds the chain ledger (and its index, updated on every append).
         guard arguments.count == 5, let units = Int(arguments[3]) else { fail("index-generate DIR UNITS SEED") }

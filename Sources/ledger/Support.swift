@@ -119,3 +119,14 @@ func parseTime(_ text: String?, option: String) throws -> Int64? {
     }
     return ms
 }
+
+/// Writes `text` to `path` (replacing it), durably.
+func writeTextFile(_ text: String, to path: String) throws {
+    let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+    guard fd >= 0 else { throw CommandFailure(status: Status.io, "cannot write \(path): \(String(cString: strerror(errno)))") }
+    defer { close(fd) }
+    let bytes = Array(text.utf8)
+    guard bytes.withUnsafeBytes({ write(fd, $0.baseAddress, $0.count) }) == bytes.count, fsync(fd) == 0 else {
+        throw CommandFailure(status: Status.io, "cannot write \(path): \(String(cString: strerror(errno)))")
+    }
+}

@@ -26,10 +26,14 @@ struct VerifyCommand: ParsableCommand {
     @Option(name: .customLong("operator-key"), help: ArgumentHelp("The operator's public key, the trust anchor (default: DIR/operator.key.pub if present).", valueName: "PUB"))
     var operatorKey: String?
     @Option(help: "Keep at most this many findings.") var max: Int = 100
-    @Flag(help: "Print a machine-readable JSON report.") var json = false
+    @Flag(help: "Print a machine-readable JSON result.") var json = false
     @Flag(help: "Also compare the custody index with a replay of the log.") var index = false
     @Option(help: ArgumentHelp("A signed checkpoint saved earlier: prove the log extends it, then check signatures only after it.", valueName: "CHECKPOINT_FILE"))
     var since: String?
+    @Option(name: .customLong("checkpoint"), help: ArgumentHelp("Another signed checkpoint the log must extend (repeatable).", valueName: "FILE"))
+    var extraCheckpoints: [String] = []
+    @Option(help: ArgumentHelp("Also write the JSON report, on one line, to FILE.", valueName: "FILE"))
+    var report: String?
 
     func run() throws {
         var anchorPath = operatorKey
@@ -50,6 +54,13 @@ struct VerifyCommand: ParsableCommand {
                 throw CommandFailure(status: Status.integrity, "checkpoint \(since) is not signed by the operator key: \(error)")
             }
         }
+        for file in extraCheckpoints {
+            guard let anchor else { throw CommandFailure(status: Status.usage, "--checkpoint needs the operator key (--operator-key)") }
+            switch parseCheckpoint(try readText(file), anchor) {
+            case .success(let checkpoint): checkpoints.append(checkpoint)
+            case .failure(let error): throw CommandFailure(status: Status.integrity, "checkpoint \(file) is not signed by the operator key: \(error)")
+            }
+        }
         if let anchor, let note = try CheckpointFiles.latest(in: options.layout) {
             switch parseCheckpoint(note, anchor) {
             case .success(let checkpoint): checkpoints.append(checkpoint)
@@ -57,62 +68,70 @@ struct VerifyCommand: ParsableCommand {
                 checkpointProblems.append("the stored checkpoint (\(CheckpointFiles.latestPath(in: options.layout))) is not validly signed by the operator key: \(error)")
             }
         }
-        var report = try Verifier(layout: options.layout, options: VerifyOptions(trustAnchor: anchor, maxFindings: max, checkpoints: checkpoints,
+        var result = try Verifier(layout: options.layout, options: VerifyOptions(trustAnchor: anchor, maxFindings: max, checkpoints: checkpoints,
                                                                                signaturesFrom: signaturesFrom)).run()
         for problem in checkpointProblems {
-            report.findings.append(Finding(seq: report.lastSeq ?? 0, entryHash: nil, kind: .checkpoint, reason: problem, location: nil))
+            result.findings.append(Finding(seq: result.lastSeq ?? 0, entryHash: nil, kind: .checkpoint, reason: problem, location: nil))
         }
-        if let origin = report.origin, let mismatch = checkpoints.first(where: { $0.origin != origin }) {
-            report.findings.append(Finding(seq: 0, entryHash: nil, kind: .checkpoint,
+        if let origin = result.origin, let mismatch = checkpoints.first(where: { $0.origin != origin }) {
+            result.findings.append(Finding(seq: 0, entryHash: nil, kind: .checkpoint,
                                            reason: "a checkpoint is for origin \(mismatch.origin), but this ledger is \(origin)", location: nil))
         }
         let indexDifferences = index ? try IndexAudit.differences(layout: options.layout, max: max) : []
         let elapsed = Double(systemClock() - start) / 1000
+        let findings: [JSONValue] = result.findings.map { finding in
+            var members: [String: JSONValue] = ["seq": .integer(Int64(finding.seq)), "kind": .string(finding.kind.rawValue),
+                                                "reason": .string(finding.reason)]
+            if let hash = finding.entryHash { members["entryHash"] = .string(hash) }
+            if let location = finding.location { members["location"] = .string(location) }
+            return .object(members)
+        }
+        var members: [String: JSONValue] = [
+            "clean": .bool(result.isClean), "entriesChecked": .integer(Int64(result.entriesChecked)),
+            "findings": .array(findings), "findingsOmitted": .integer(Int64(result.findingsOmitted)),
+            "notices": .array(result.notices.map { .string($0) }),
+            "trustAnchor": anchor.map { .string($0.keyID) } ?? .null,
+            "elapsedMs": .integer(Int64(elapsed * 1000)),
+            "signaturesChecked": .integer(Int64(result.signaturesChecked)),
+            "rootHash": result.rootHash.map { .string(Base64.encode($0)) } ?? .null,
+            "checkpointsChecked": .integer(Int64(checkpoints.count)),
+            "entriesPerSecond": .integer(elapsed > 0 ? Int64(Double(result.entriesChecked) / elapsed) : 0),
+            "time": .string(Timestamp.iso8601(start)),
+        ]
+        if let seq = result.lastSeq { members["lastSeq"] = .integer(Int64(seq)) }
+        if let hash = result.lastHash { members["lastHash"] = .string(hash) }
+        if let origin = result.origin { members["origin"] = .string(origin) }
+        if index {
+            members["index"] = .object(["clean": .bool(indexDifferences.isEmpty),
+                                        "differences": .array(indexDifferences.map { .string($0.description) })])
+            if !indexDifferences.isEmpty { members["clean"] = .bool(false) }
+        }
+        let document = JSONValue.object(members)
+        if let report {
+            do { try writeTextFile(document.canonicalString + "\n", to: report) } catch {
+                throw CommandFailure(status: Status.io, "cannot write the report \(report): \(error)")
+            }
+        }
         if json {
-            let findings: [JSONValue] = report.findings.map { finding in
-                var members: [String: JSONValue] = ["seq": .integer(Int64(finding.seq)), "kind": .string(finding.kind.rawValue),
-                                                    "reason": .string(finding.reason)]
-                if let hash = finding.entryHash { members["entryHash"] = .string(hash) }
-                if let location = finding.location { members["location"] = .string(location) }
-                return .object(members)
-            }
-            var members: [String: JSONValue] = [
-                "clean": .bool(report.isClean), "entriesChecked": .integer(Int64(report.entriesChecked)),
-                "findings": .array(findings), "findingsOmitted": .integer(Int64(report.findingsOmitted)),
-                "notices": .array(report.notices.map { .string($0) }),
-                "trustAnchor": anchor.map { .string($0.keyID) } ?? .null,
-                "elapsedMs": .integer(Int64(elapsed * 1000)),
-                "signaturesChecked": .integer(Int64(report.signaturesChecked)),
-                "rootHash": report.rootHash.map { .string(Base64.encode($0)) } ?? .null,
-                "checkpointsChecked": .integer(Int64(checkpoints.count)),
-            ]
-            if let seq = report.lastSeq { members["lastSeq"] = .integer(Int64(seq)) }
-            if let hash = report.lastHash { members["lastHash"] = .string(hash) }
-            if let origin = report.origin { members["origin"] = .string(origin) }
-            if index {
-                members["index"] = .object(["clean": .bool(indexDifferences.isEmpty),
-                                            "differences": .array(indexDifferences.map { .string($0.description) })])
-                if !indexDifferences.isEmpty { members["clean"] = .bool(false) }
-            }
-            print(JSONValue.object(members).prettyString)
+            print(document.prettyString)
         } else {
-            for notice in report.notices { print("notice: \(notice)") }
+            for notice in result.notices { print("notice: \(notice)") }
             if anchor == nil { print("notice: no trust anchor given (--operator-key): the genesis entry's operator key was taken on trust") }
             for difference in indexDifferences { print("INDEX \(difference)") }
             if index, indexDifferences.isEmpty { print("ok: the custody index agrees with the log") }
-            if report.isClean {
-                print("ok: \(report.entriesChecked) entries verified (last \(report.lastSeq.map(String.init) ?? "-") \(report.lastHash ?? "")) in \(String(format3(elapsed))) s")
+            if result.isClean {
+                print("ok: \(result.entriesChecked) entries verified (last \(result.lastSeq.map(String.init) ?? "-") \(result.lastHash ?? "")) in \(String(format3(elapsed))) s")
             } else {
-                for finding in report.findings { print("FINDING \(finding)") }
-                if report.findingsOmitted > 0 { print("… and \(report.findingsOmitted) more findings") }
+                for finding in result.findings { print("FINDING \(finding)") }
+                if result.findingsOmitted > 0 { print("… and \(result.findingsOmitted) more findings") }
             }
         }
-        if let first = report.firstFinding {
+        if let first = result.firstFinding {
             FileHandleOutput.standardError("ledger: integrity failure: first bad entry \(first.seq): \(first.reason)")
         } else if let first = indexDifferences.first {
             FileHandleOutput.standardError("ledger: the custody index disagrees with the log: \(first) (run `ledger index rebuild`)")
         }
-        if !report.isClean || !indexDifferences.isEmpty { throw ExitCode(Status.integrity) }
+        if !result.isClean || !indexDifferences.isEmpty { throw ExitCode(Status.integrity) }
     }
 }
 
