@@ -231,7 +231,7 @@ struct VerifyState {
         frontier.append(leafHash: Merkle.leafHash(frame.entryBytes))
         checkCheckpoints(final: false)
         let computedHash = EntryFormat.entryHash(ofCanonicalBytes: frame.entryBytes, using: hasher)
-        let entry: Entry
+        var entry: Entry
         do {
             entry = try Entry(canonicalBytes: frame.entryBytes)
         } catch {
@@ -239,6 +239,12 @@ struct VerifyState {
             expectedSeq += 1
             previousHash = storedHash
             return
+        }
+        let altered = storedHash != computedHash
+        if altered, entry.seq != expectedSeq {
+            // The bytes were changed after hashing, so the sequence number they show is not to be trusted:
+            // name the entry by its place in the log (which is also where the chain resumes).
+            entry.seq = expectedSeq
         }
         let seq = entry.seq
         if seq != expectedSeq {
