@@ -3,7 +3,9 @@
 # ECDSA P-256 partner keys, verified in full (every hash, the chain, the Merkle root, every signature, the
 # registry and the custody rules) on every core, beside `openssl speed ed25519 ecdsap256 sha256` run here.
 # Target: >= 80% of (cores x OpenSSL's single-core verify rate). Also the hash-only rate (no signatures)
-# against SHA-256's. Usage: tools/bench-verify.sh [N]
+# against SHA-256's; and, on the Ed25519 ledger, the verifiable log's costs at N entries: building the
+# stored Merkle tree, inclusion and consistency proof generation and verification, a checkpoint per batch.
+# Usage: tools/bench-verify.sh [N]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 entries=${1:-1000000}
@@ -22,5 +24,6 @@ for alg in ed25519 p256; do
     $bench verify "$work/$alg" 1
     $bench verify "$work/$alg"
     $bench verify "$work/$alg" "$cores" hash-only
+    [ "$alg" = ed25519 ] && $bench merkle "$work/$alg"
     rm -rf "${work:?}/$alg"
 done

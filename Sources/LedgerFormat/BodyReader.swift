@@ -60,7 +60,10 @@ public struct BodyReader: Sendable {
 
     func stringValue(_ value: JSONValue, _ key: String, nonEmpty: Bool, maxLength: Int) throws(BodyError) -> String {
         guard case .string(let text) = value else { throw error(key, "must be a string, not \(value.kindName)") }
-        if nonEmpty, text.trimmingSpaces.isEmpty { throw error(key, "must not be empty") }
+        // Fast path: a printable ASCII first character means not blank (skips Unicode property lookups).
+        if nonEmpty, !(text.utf8.first.map { $0 > 0x20 && $0 < 0x7F } ?? false), text.trimmingSpaces.isEmpty {
+            throw error(key, "must not be empty")
+        }
         guard text.utf8.count <= maxLength else { throw error(key, "is longer than \(maxLength) bytes") }
         return text
     }

@@ -91,3 +91,15 @@ extension LedgerReader {
         return parsed
     }
 }
+
+extension LedgerReader {
+    /// The number of entries: the last entry's sequence number + 1 (reads the last segment only).
+    public func count() throws -> UInt64 {
+        var last: UInt64?
+        try SegmentScanner(layout: layout).scan(fromSeq: (try layout.segments().last?.nameSeq) ?? 0, onProblem: { _ in }, onFrame: { frame in
+            if let entry = try? Entry(canonicalBytes: frame.entryBytes) { last = entry.seq }
+            return true
+        })
+        return last.map { $0 + 1 } ?? 0
+    }
+}

@@ -262,9 +262,9 @@ struct VerifyState {
         if let head, head.seq == seq, head.hash != storedHash {
             add(seq, storedHash, .truncation, "HEAD records entry \(seq) with hash \(Hex.encode(head.hash)), but the log holds a different entry \(seq): the tail was rewritten", location: location)
         }
-        checkBody(entry, storedHash, location)
+        let body = checkBody(entry, storedHash, location)
         checkSignature(entry, storedHash, location)
-        checkCustody(entry, storedHash, location)
+        if let body { checkCustody(entry, body, storedHash, location) }
         expectedSeq = seq + 1  // resynchronise on what was found (FORMAT.md §9): one misplaced entry, not a cascade
         // Chain on from the stored hash: one altered entry gives one set of findings, not a cascade.
         previousHash = storedHash
@@ -272,23 +272,26 @@ struct VerifyState {
         report.lastHash = Hex.encode(storedHash)
     }
 
-    mutating func checkBody(_ entry: Entry, _ hash: [UInt8], _ location: String) {
+    /// Checks the body is canonical JSON of a known type; returns it parsed (for the custody rules), or nil.
+    mutating func checkBody(_ entry: Entry, _ hash: [UInt8], _ location: String) -> JSONValue? {
         let type = entry.submission.bodyType
         guard OperatorBody.all.contains(type) || CustodyBodyType(rawValue: type) != nil else {
             add(entry.seq, hash, .body, "unknown body type \"\(type)\"", location: location)
-            return
+            return nil
         }
         do {
             let value = try JSONValue.parse(entry.submission.body)
             guard case .object = value else {
                 add(entry.seq, hash, .body, "the body is \(value.kindName), not a JSON object", location: location)
-                return
+                return nil
             }
             if value.canonicalBytes != entry.submission.body {
                 add(entry.seq, hash, .body, "the body is not in canonical JSON form (RFC 8785)", location: location)
             }
+            return value
         } catch {
             add(entry.seq, hash, .body, "the body is not valid JSON: \(error)", location: location)
+            return nil
         }
     }
 
@@ -330,10 +333,10 @@ struct VerifyState {
         }
     }
 
-    mutating func checkCustody(_ entry: Entry, _ hash: [UInt8], _ location: String) {
+    mutating func checkCustody(_ entry: Entry, _ json: JSONValue, _ hash: [UInt8], _ location: String) {
         guard let registry else { return }
         let body: CustodyBody?
-        do { body = try CustodyBody.parse(type: entry.submission.bodyType, body: entry.submission.body) } catch {
+        do { body = try CustodyBody.parse(type: entry.submission.bodyType, json: json) } catch {
             add(entry.seq, hash, .body, "\(error)", location: location)
             return
         }

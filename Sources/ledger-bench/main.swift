@@ -159,6 +159,46 @@ do {
         let stats = try index.statistics()
         print("rebuild \(catchUp.entries) entries, \(stats.events) unit events in \(String(format: elapsed)) s: \(Int(Double(stats.events) / elapsed)) unit-events/s")
         print("rebuild_peak_memory \(peakMemoryMiB()) MiB")
+    case "merkle":
+        // merkle DIR: builds the stored tree from the log, then times proofs, their verification and a checkpoint.
+        let layout = StoreLayout(directory: directory)
+        let count = try LedgerReader(layout: layout).count()
+        var start = now()
+        let store = try MerkleStore(layout: layout, logSize: count)
+        print("merkle_build \(Int(Double(count) / (now() - start))) leaves/s (\(count) entries hashed into the stored tree in \(String(format: now() - start)) s)")
+        var generator = SystemRandomNumberGenerator()
+        var times: (gen: [Double], verify: [Double], consistencyGen: [Double], consistencyVerify: [Double]) = ([], [], [], [])
+        let root = try store.root()
+        for _ in 0..<2000 {
+            let index = UInt64.random(in: 0..<count, using: &generator)
+            start = now()
+            let proof = try Merkle.inclusionProof(of: store, index: index, size: count)
+            times.gen.append(now() - start)
+            let leaf = try store.node(level: 0, index: index)
+            start = now()
+            guard Merkle.verifyInclusion(leafHash: leaf, index: index, size: count, proof: proof, root: root) else { fail("inclusion proof failed") }
+            times.verify.append(now() - start)
+            let first = UInt64.random(in: 1...count, using: &generator)
+            start = now()
+            let consistency = try Merkle.consistencyProof(of: store, first: first, second: count)
+            times.consistencyGen.append(now() - start)
+            let firstRoot = try store.root(size: first)
+            start = now()
+            guard Merkle.verifyConsistency(first: first, second: count, firstRoot: firstRoot, secondRoot: root, proof: consistency) else { fail("consistency proof failed") }
+            times.consistencyVerify.append(now() - start)
+        }
+        func p(_ values: [Double], _ q: Double) -> Int { Int(values.sorted()[Int(Double(values.count - 1) * q)] * 1e6) }
+        print("inclusion_proof \(count) leaves: generate p50 \(p(times.gen, 0.5)) µs p99 \(p(times.gen, 0.99)) µs; verify p50 \(p(times.verify, 0.5)) µs p99 \(p(times.verify, 0.99)) µs")
+        print("consistency_proof: generate p50 \(p(times.consistencyGen, 0.5)) µs p99 \(p(times.consistencyGen, 0.99)) µs; verify p50 \(p(times.consistencyVerify, 0.5)) µs p99 \(p(times.consistencyVerify, 0.99)) µs")
+        let key = try PrivateKey.generate(.ed25519)
+        var checkpointTimes: [Double] = []
+        for _ in 0..<200 {
+            start = now()
+            let note = try Checkpoint(origin: "bench.example/ledger", size: store.size, rootHash: try store.root()).signed(with: key)
+            try note.write(to: directory + "/checkpoint.bench")
+            checkpointTimes.append(now() - start)
+        }
+        print("checkpoint_per_batch p50 \(p(checkpointTimes, 0.5)) µs p99 \(p(checkpointTimes, 0.99)) µs (root from stored nodes + Ed25519 signature + file write, at \(count) leaves)")
     default:
         fail("unknown benchmark \(arguments[1])")
     }
