@@ -6,19 +6,43 @@ import Synchronization
 import Glibc
 #endif
 
-/// One signature to check: everything a worker needs, nothing shared.
-struct SignatureJob: Sendable {
+/// Work a worker thread does for one entry: check its signature, or that its body is canonical JSON.
+struct VerifyJob: Sendable {
     var seq: UInt64
     var storedHash: [UInt8]
-    var location: String
-    var key: PublicKey
-    var message: [UInt8]
-    var signature: [UInt8]
-    var signer: String
-    var keyID: String
+    var location: FrameRef
+    /// The key, the submission, the ledger's origin (the signing message is built on the worker) and the signature.
+    var signature: (key: PublicKey, submission: Submission, origin: String, bytes: [UInt8])?
+    /// The parsed body and the stored bytes, which must be its RFC 8785 form.
+    var canonical: (value: JSONValue, bytes: [UInt8])?
+
+    init(seq: UInt64, storedHash: [UInt8], location: FrameRef,
+         signature: (key: PublicKey, submission: Submission, origin: String, bytes: [UInt8])? = nil,
+         canonical: (value: JSONValue, bytes: [UInt8])? = nil) {
+        self.seq = seq
+        self.storedHash = storedHash
+        self.location = location
+        self.signature = signature
+        self.canonical = canonical
+    }
+
+    /// The finding this job makes, if any.
+    func run() -> (Finding?, checkedSignature: Bool) {
+        if let canonical, canonical.value.canonicalBytes != canonical.bytes {
+            return (Finding(seq: seq, entryHash: Hex.encode(storedHash), kind: .body,
+                            reason: "the body is not in canonical JSON form (RFC 8785)", location: location.description), false)
+        }
+        guard let signature else { return (nil, false) }
+        if signature.key.isValidSignature(signature.bytes, for: signature.submission.signingMessage(origin: signature.origin)) {
+            return (nil, true)
+        }
+        return (Finding(seq: seq, entryHash: Hex.encode(storedHash), kind: .signature,
+                        reason: "the signature of \(signature.submission.signer) with key \(signature.submission.keyID) does not verify (bad-signature)",
+                        location: location.description), true)
+    }
 }
 
-/// Checks signatures on every core while the verifier's single pass reads on: jobs go out in batches, at
+/// Checks signatures (and canonical bodies) on every core while the verifier's single pass reads on: jobs go out in batches, at
 /// most `2 × workers` batches in flight (memory stays bounded whatever the ledger's size); failures come
 /// back as findings.
 final class SignaturePool: @unchecked Sendable {
@@ -29,7 +53,7 @@ final class SignaturePool: @unchecked Sendable {
     private let queue = DispatchQueue(label: "custody-ledger.verify.signatures", attributes: .concurrent)
     private let failures = Mutex<[Finding]>([])
     private let checkedCount = Mutex<UInt64>(0)
-    private var pending: [SignatureJob] = []
+    private var pending: [VerifyJob] = []
 
     init(workers: Int = SignaturePool.cores, batchSize: Int = 512) {
         self.workers = max(1, workers)
@@ -42,7 +66,7 @@ final class SignaturePool: @unchecked Sendable {
     static var cores: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
 
     /// Queues one job; a full batch is handed to a worker (waiting for a free slot when all are busy).
-    func submit(_ job: SignatureJob) {
+    func submit(_ job: VerifyJob) {
         pending.append(job)
         if pending.count >= batchSize { flush() }
     }
@@ -56,13 +80,14 @@ final class SignaturePool: @unchecked Sendable {
         group.enter()
         queue.async { [self] in
             var found: [Finding] = []
-            for job in batch where !job.key.isValidSignature(job.signature, for: job.message) {
-                found.append(Finding(seq: job.seq, entryHash: Hex.encode(job.storedHash), kind: .signature,
-                                     reason: "the signature of \(job.signer) with key \(job.keyID) does not verify (bad-signature)",
-                                     location: job.location))
+            var checked: UInt64 = 0
+            for job in batch {
+                let (finding, signed) = job.run()
+                if let finding { found.append(finding) }
+                if signed { checked += 1 }
             }
             if !found.isEmpty { failures.withLock { $0 += found } }
-            checkedCount.withLock { $0 += UInt64(batch.count) }
+            checkedCount.withLock { $0 += checked }
             slots.signal()
             group.leave()
         }

@@ -154,6 +154,13 @@ public struct Verifier {
     }
 }
 
+/// Where a frame is, formatted only when a finding needs it (the reading pass does not build strings).
+struct FrameRef: Sendable, CustomStringConvertible {
+    let segment: SegmentFile
+    let offset: Int
+    var description: String { "\(segment.name)@\(offset)" }
+}
+
 /// The verifier's running state while it walks the log.
 struct VerifyState {
     let options: VerifyOptions
@@ -178,6 +185,10 @@ struct VerifyState {
         pool = SignaturePool(workers: options.workers)
     }
 
+    mutating func add(_ seq: UInt64, _ hash: [UInt8]?, _ kind: FindingKind, _ reason: String, location: FrameRef) {
+        add(seq, hash, kind, reason, location: location.description)
+    }
+
     mutating func add(_ seq: UInt64, _ hash: [UInt8]?, _ kind: FindingKind, _ reason: String, location: String? = nil) {
         // Memory stays bounded on a ruined ledger: far more than can be reported is not kept.
         guard all.count < options.maxFindings * 4 + 1000 else {
@@ -192,10 +203,11 @@ struct VerifyState {
     mutating func mergeSignatureFailures() {
         let (failures, checked) = pool.finish()
         report.signaturesChecked += checked
-        var findings = all + failures
-        // Log order; within an entry, in the order of the checks (framing … signature … custody).
+        // Log order; within an entry, in the order of the checks (framing … signature … custody); a worker's
+        // finding (signature, canonical form) before the reading pass's of the same kind (the body's meaning).
         let rank = Dictionary(uniqueKeysWithValues: FindingKind.allCases.enumerated().map { ($1, $0) })
-        findings.sort { ($0.seq, rank[$0.kind]!) < ($1.seq, rank[$1.kind]!) }
+        var findings = (failures + all).enumerated().sorted { ($0.element.seq, rank[$0.element.kind]!, $0.offset) < ($1.element.seq, rank[$1.element.kind]!, $1.offset) }
+            .map(\.element)
         if let broken = findings.first(where: { $0.kind != .custody })?.seq {
             let before = findings.count
             findings.removeAll { $0.kind == .custody && $0.seq >= broken }
@@ -226,7 +238,7 @@ struct VerifyState {
     mutating func check(_ frame: borrowing ScannedFrame) {
         report.entriesChecked += 1
         report.bytesScanned += UInt64(frame.length)
-        let location = "\(frame.segment.name)@\(frame.offset)"
+        let location = FrameRef(segment: frame.segment, offset: frame.offset)
         let storedHash = Array(frame.storedHash)
         frontier.append(leafHash: Merkle.leafHash(frame.entryBytes))
         checkCheckpoints(final: false)
@@ -273,7 +285,7 @@ struct VerifyState {
     }
 
     /// Checks the body is canonical JSON of a known type; returns it parsed (for the custody rules), or nil.
-    mutating func checkBody(_ entry: Entry, _ hash: [UInt8], _ location: String) -> JSONValue? {
+    mutating func checkBody(_ entry: Entry, _ hash: [UInt8], _ location: FrameRef) -> JSONValue? {
         let type = entry.submission.bodyType
         guard OperatorBody.all.contains(type) || CustodyBodyType(rawValue: type) != nil else {
             add(entry.seq, hash, .body, "unknown body type \"\(type)\"", location: location)
@@ -285,9 +297,8 @@ struct VerifyState {
                 add(entry.seq, hash, .body, "the body is \(value.kindName), not a JSON object", location: location)
                 return nil
             }
-            if value.canonicalBytes != entry.submission.body {
-                add(entry.seq, hash, .body, "the body is not in canonical JSON form (RFC 8785)", location: location)
-            }
+            // Re-encoding to compare with the stored bytes happens on a worker thread.
+            pool.submit(VerifyJob(seq: entry.seq, storedHash: hash, location: location, canonical: (value, entry.submission.body)))
             return value
         } catch {
             add(entry.seq, hash, .body, "the body is not valid JSON: \(error)", location: location)
@@ -295,7 +306,7 @@ struct VerifyState {
         }
     }
 
-    mutating func checkSignature(_ entry: Entry, _ hash: [UInt8], _ location: String) {
+    mutating func checkSignature(_ entry: Entry, _ hash: [UInt8], _ location: FrameRef) {
         if entry.seq == 0, registry == nil, !genesisFailed {
             do {
                 registry = try Registry(genesis: entry, trustAnchor: options.trustAnchor)
@@ -316,9 +327,8 @@ struct VerifyState {
                     try current.checkSignature(of: entry)
                     report.signaturesChecked += 1
                 } else {
-                    pool.submit(SignatureJob(seq: entry.seq, storedHash: hash, location: location, key: key,
-                                             message: entry.submission.signingMessage(origin: current.origin),
-                                             signature: entry.signature, signer: entry.submission.signer, keyID: entry.submission.keyID))
+                    pool.submit(VerifyJob(seq: entry.seq, storedHash: hash, location: location,
+                                          signature: (key, entry.submission, current.origin, entry.signature)))
                 }
             }
         } catch {
@@ -333,7 +343,7 @@ struct VerifyState {
         }
     }
 
-    mutating func checkCustody(_ entry: Entry, _ json: JSONValue, _ hash: [UInt8], _ location: String) {
+    mutating func checkCustody(_ entry: Entry, _ json: JSONValue, _ hash: [UInt8], _ location: FrameRef) {
         guard let registry else { return }
         let body: CustodyBody?
         do { body = try CustodyBody.parse(type: entry.submission.bodyType, json: json) } catch {
