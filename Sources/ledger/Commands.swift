@@ -233,7 +233,9 @@ struct DemoCommand: ParsableCommand {
           ledger log\(data)                     every entry
           ledger show\(data) \(steps[3].seqs.lowerBound)                 the manufacturer's sale, with its TI, TS and TH
           ledger partner list\(data)            the registered partners
-          ledger verify\(data)                  re-verify every hash, the chain and every signature
+          ledger custody\(data) '(01)00312345678906(21)AMX1001'   the dispensed bottle's whole chain of custody
+          ledger lot\(data) 00312345678906 LOT2026A                where every bottle of the lot is now
+          ledger verify\(data)                  re-verify every hash, the chain, every signature and the custody rules
         """)
     }
 }

@@ -92,7 +92,7 @@ struct DemoTests {
             }
             #expect(transfers.count == 3)
             let sale = try #require(transfers.first)
-            let saleBody = try #require(try TransferBody(BodyReader(JSONValue.parse(sale.entry.submission.body), bodyType: "transfer")))
+            let saleBody = try TransferBody(BodyReader(JSONValue.parse(sale.entry.submission.body), bodyType: "transfer"))
             #expect(saleBody.via == Demo.logistics.gln)
             #expect(saleBody.products.map(\.quantity) == [12])
             #expect(saleBody.history.isEmpty)
