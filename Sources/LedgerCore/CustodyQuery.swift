@@ -3,6 +3,9 @@ import CustodyIndex
 import LedgerCrypto
 import LedgerFormat
 import LedgerStore
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Answers custody questions from the index, reading the entries themselves from the log by location.
 ///
@@ -18,6 +21,16 @@ public struct CustodyQuery {
     public init(layout: StoreLayout, trustAnchor: PublicKey? = nil) throws {
         self.layout = layout
         reader = try LedgerReader(layout: layout)
+        // Level with the log already (the usual case): answer without touching the writer lock, so a query
+        // never makes a concurrent append wait or fail.
+        let path = CustodyIndex.path(in: layout)
+        if access(path, F_OK) == 0, let logHead = try HeadRecord.read(from: layout),
+           let existing = try? CustodyIndex(path: path), let indexed = try existing.indexedHead(),
+           indexed.seq == logHead.seq, indexed.hash == logHead.hash {
+            index = existing
+            staleness = nil
+            return
+        }
         do {
             let writer = try SegmentWriter(layout: layout)
             defer { writer.close() }

@@ -119,9 +119,13 @@ struct CLITests {
         let result = try ledger.ledger(["append", "--data", ledger.data, "--key", "acme.key", "good.json"])
         #expect(result.status == 3)
         #expect(result.stderr.contains("ledger is locked by pid \(getpid())"))
-        // Readers never block.
+        // Readers never block, and custody queries answer from the index without the writer lock.
         expectSuccess(try ledger.ledger(["log", "--data", ledger.data]))
         expectSuccess(try ledger.ledger(["verify", "--data", ledger.data]))
+        let lot = try ledger.ledger(["lot", "--data", ledger.data, "00312345678906", "L1"])
+        expectSuccess(lot)
+        #expect(!lot.stdout.contains("notice"))
+        expectSuccess(try ledger.ledger(["holdings", "--data", ledger.data, "0614141000005"]))
     }
 
     @Test("verify --json reports findings with seq, hash, kind and reason, exit 1")
