@@ -215,8 +215,11 @@ struct DemoCommand: ParsableCommand {
                     ? "\(layout.directory) already holds the demo ledger; add --replace to build it again"
                     : "\(layout.directory) already holds a ledger that is not the demo; choose another --data directory")
             }
-            for path in ["log", "recovered", "demo-keys"] { try removeTree(layout.directory + "/" + path) }
-            for file in ["HEAD", "LOCK", "operator.key", "operator.key.pub"] { unlink(layout.directory + "/" + file) }
+            for path in ["log", "recovered", "demo-keys", "merkle"] { try removeTree(layout.directory + "/" + path) }
+            for file in ["HEAD", "LOCK", "operator.key", "operator.key.pub", "checkpoint", "checkpoints.log",
+                         "index.sqlite", "index.sqlite-wal", "index.sqlite-shm"] {
+                unlink(layout.directory + "/" + file)
+            }
         }
         try makeDirectory(layout.directory)
         let steps = try DemoScenario(layout: layout).run()

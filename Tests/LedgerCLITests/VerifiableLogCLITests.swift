@@ -53,3 +53,27 @@ struct VerifiableLogCLITests {
         #expect(refused.stderr.contains("not signed by the operator key"))
     }
 }
+
+@Suite("ledger demo --replace (real process)")
+struct DemoReplaceTests {
+    @Test("a second demo needs --replace, which leaves no trace of the first (log, index, Merkle tree, checkpoints)")
+    func replace() throws {
+        let directory = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        expectSuccess(try CLI.ledger(["demo", "--data", "d"], in: directory))
+        let refused = try CLI.ledger(["demo", "--data", "d"], in: directory)
+        #expect(refused.status == 2)
+        #expect(refused.stderr.contains("--replace"))
+        let first = try String(contentsOfFile: directory + "/d/checkpoints.log", encoding: .utf8)
+        expectSuccess(try CLI.ledger(["demo", "--data", "d", "--replace"], in: directory))
+        let second = try String(contentsOfFile: directory + "/d/checkpoints.log", encoding: .utf8)
+        #expect(second.split(separator: "\n").count == first.split(separator: "\n").count)
+        #expect(second != first)
+        expectSuccess(try CLI.ledger(["verify", "--data", "d", "--index"], in: directory))
+        // Never a ledger of another origin.
+        expectSuccess(try CLI.ledger(["init", "--data", "other"], in: directory))
+        let foreign = try CLI.ledger(["demo", "--data", "other", "--replace"], in: directory)
+        #expect(foreign.status == 2)
+        #expect(foreign.stderr.contains("not the demo"))
+    }
+}
