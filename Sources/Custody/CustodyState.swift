@@ -188,6 +188,16 @@ public struct CustodyState: Sendable {
         journal = nil
     }
 
+    /// The unit events and containment changes recorded since the last call, leaving the state itself in place
+    /// (a bulk rebuild streams these out while the whole state stays in memory).
+    public mutating func takeEvents() -> (events: [UnitEvent], containment: [ContainmentChange]) {
+        defer {
+            events = []
+            containmentChanges = []
+        }
+        return (events, containmentChanges)
+    }
+
     /// The changes since the last call, for the backing store to persist; empties the overlay.
     public mutating func takeChanges() -> Changes {
         defer {

@@ -204,6 +204,7 @@ public final class CustodyIndex: CustodyBacking, @unchecked Sendable {
     }
 
     /// The id of party `gln`, created on first use.
+    /// The id of party `gln`, created on first use.
     func party(_ gln: String, _ db: Database) throws -> Int64 {
         if let id = partyCache.withLock({ $0[gln] }) { return id }
         try db.execute(sql: "INSERT OR IGNORE INTO parties(gln) VALUES (?)", arguments: [gln])

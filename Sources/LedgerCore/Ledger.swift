@@ -148,12 +148,20 @@ public final class Ledger {
         for location in try custodyIndex.operatorEntryLocations() {
             try applyOperatorEntry(try reader.entry(at: location).entry, to: &registry, trustAnchor: trustAnchor)
         }
-        var custody = CustodyState(backing: custodyIndex, recordsEvents: true)
+        // From scratch, the replay runs in memory and streams into the index (`BulkLoader`); catching up a few
+        // entries goes through the index itself.
+        let bulk = indexed == nil ? try BulkLoader(index: custodyIndex) : nil
+        var custody = CustodyState(backing: bulk == nil ? custodyIndex : nil, recordsEvents: true)
         var pending: [AppendedEntry] = []
         var applied = 0
         func flush() throws {
             guard !pending.isEmpty else { return }
-            try custodyIndex.commit(entries: pending, changes: custody.takeChanges())
+            if let bulk {
+                let (events, containment) = custody.takeEvents()
+                try bulk.load(entries: pending, events: events, containment: containment)
+            } else {
+                try custodyIndex.commit(entries: pending, changes: custody.takeChanges())
+            }
             progress?(pending.last!.entry.seq)
             pending.removeAll(keepingCapacity: true)
         }
@@ -174,6 +182,10 @@ public final class Ledger {
             return true
         }
         try flush()
+        if let bulk {
+            try bulk.finish(state: custody)
+            custody = CustodyState(backing: custodyIndex, recordsEvents: true)
+        }
         guard let registry else { throw StoreError.noLedger(directory: layout.directory) }
         return (custodyIndex, registry, custody, IndexCatchUp(entries: applied, rebuilt: rebuildReason != nil, reason: rebuildReason))
     }
