@@ -25,7 +25,8 @@ let package = Package(
         .target(name: "Custody", dependencies: ["GS1", "LedgerFormat", "LedgerCrypto"]),
         .target(
             name: "CustodyIndex",
-            dependencies: ["Custody", "LedgerFormat", "LedgerStore", "LedgerCrypto", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["Custody", "LedgerFormat", "LedgerStore", "LedgerCrypto", .product(name: "GRDB", package: "GRDB.swift"),
+                           .product(name: "GRDBSQLite", package: "GRDB.swift")]
         ),
         .target(name: "LedgerVerify", dependencies: ["LedgerFormat", "LedgerStore", "LedgerCrypto", "Custody"]),
         .target(name: "LedgerCore", dependencies: ["GS1", "LedgerFormat", "LedgerStore", "LedgerCrypto", "LedgerVerify", "Custody", "CustodyIndex"]),

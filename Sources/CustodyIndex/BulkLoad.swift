@@ -1,6 +1,7 @@
 import Custody
 import Foundation
 import GRDB
+import GRDBSQLite
 import LedgerCrypto
 import LedgerFormat
 import LedgerStore
@@ -41,11 +42,11 @@ public final class BulkLoader {
             let insertEvent = try db.cachedStatement(sql: """
                 INSERT OR REPLACE INTO unit_events(unit, seq, via, owner, possessor, state, parent) VALUES (?, ?, ?, ?, ?, ?, ?)
                 """)
+            // Millions of rows: bind through SQLite's C API (GRDB's argument boxing costs more than the insert).
+            let raw = RawInsert(insertEvent.sqliteStatement)
             for event in events {
-                try insertEvent.execute(arguments: [
-                    id(event.unit), Int64(event.seq), event.via.map(id), try index.party(event.owner, db),
-                    try event.possessor.map { try index.party($0, db) }, event.state, event.parent.map(id),
-                ])
+                try raw.run(id(event.unit), Int64(event.seq), event.via.map(id), try index.party(event.owner, db),
+                            try event.possessor.map { try index.party($0, db) }, event.state, event.parent.map(id))
             }
             let insertStay = try db.cachedStatement(sql: "INSERT INTO containment(parent, from_seq, child, to_seq) VALUES (?, ?, ?, ?)")
             for change in containment {
@@ -96,5 +97,32 @@ public final class BulkLoader {
         }
         openStays = [:]
         unitIDs = [:]
+    }
+}
+
+/// Binds and steps one prepared INSERT of integer columns and one text column, with C calls only.
+struct RawInsert {
+    let statement: OpaquePointer
+    init(_ statement: OpaquePointer) { self.statement = statement }
+
+    /// `unit, seq, via, owner, possessor, state, parent` as in `unit_events`.
+    func run(_ unit: Int64, _ seq: Int64, _ via: Int64?, _ owner: Int64, _ possessor: Int64?, _ state: String, _ parent: Int64?) throws {
+        sqlite3_reset(statement)
+        bind(1, unit)
+        bind(2, seq)
+        bind(3, via)
+        bind(4, owner)
+        bind(5, possessor)
+        let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+        _ = state.withCString { sqlite3_bind_text(statement, 6, $0, -1, transient) }
+        bind(7, parent)
+        let code = sqlite3_step(statement)
+        guard code == SQLITE_DONE else {
+            throw IndexError("insert failed: \(String(cString: sqlite3_errstr(code)))")
+        }
+    }
+
+    private func bind(_ index: Int32, _ value: Int64?) {
+        if let value { sqlite3_bind_int64(statement, index, value) } else { sqlite3_bind_null(statement, index) }
     }
 }
