@@ -305,13 +305,15 @@ public struct CustodyState: Sendable {
 
     /// TI product lines for shipping `items`: packages (SGTINs without contents) grouped by GTIN and lot.
     public func transactionProducts(for items: [UnitID]) -> [TransactionProduct] {
+        Self.products(of: items.flatMap { descendants(of: $0) }.compactMap { record($0) })
+    }
+
+    /// TI product lines of `records` (an item and everything inside it): packages grouped by GTIN and lot.
+    static func products(of records: [UnitRecord]) -> [TransactionProduct] {
         var counts: [String: (LotInfo, Int64)] = [:]
-        for item in items {
-            for id in descendants(of: item) {
-                guard let record = self.record(id), record.children.isEmpty, let lot = record.lot else { continue }
-                let key = lot.gtin + "\u{1}" + lot.lot
-                counts[key, default: (lot, 0)].1 += 1
-            }
+        for record in records where record.children.isEmpty {
+            guard let lot = record.lot else { continue }
+            counts[lot.gtin + "\u{1}" + lot.lot, default: (lot, 0)].1 += 1
         }
         return counts.values.map { TransactionProduct(gtin: $0.0.gtin, master: $0.0.product, lot: $0.0.lot, expiry: $0.0.expiry, quantity: $0.1) }
             .sorted()
@@ -319,10 +321,13 @@ public struct CustodyState: Sendable {
 
     /// TH for shipping `items`: hashes of every prior transfer or return of them or their contents, in ledger order.
     public func transactionHistory(for items: [UnitID]) -> [String] {
+        history(of: items.flatMap { descendants(of: $0) }.compactMap { record($0) })
+    }
+
+    /// TH of `records`: the hashes of their transfers and returns, in ledger order.
+    func history(of records: [UnitRecord]) -> [String] {
         var seqs = Set<UInt64>()
-        for item in items {
-            for id in descendants(of: item) { seqs.formUnion(record(id)?.transfers ?? []) }
-        }
+        for record in records { seqs.formUnion(record.transfers) }
         return seqs.sorted().compactMap { transferHash($0) }
     }
 
@@ -546,11 +551,12 @@ public struct CustodyState: Sendable {
                 }
             }
         }
-        let products = transactionProducts(for: body.items)
+        // `records` already holds every item and everything inside it: no second walk for TI and TH.
+        let products = Self.products(of: records)
         guard body.products.sorted() == products else {
             throw CustodyError(.transactionInfoMismatch, "products (TI) do not match what was commissioned for these items; expected \(JSONValue.array(products.map(\.json)).canonicalString)")
         }
-        let history = transactionHistory(for: body.items)
+        let history = history(of: records)
         guard body.history == history else {
             throw CustodyError(.historyMismatch, "history (TH) must list the \(history.count) prior transfers of these products in ledger order: \(history)")
         }
