@@ -12,7 +12,7 @@ public enum CheckpointFiles {
     public static func historyPath(in layout: StoreLayout) -> String { layout.directory + "/checkpoints.log" }
 
     static func store(_ note: String, size: UInt64, in layout: StoreLayout) throws {
-        try writeAtomically(latestPath(in: layout), Array(note.utf8))
+        try Files.writeAtomically(latestPath(in: layout), Array(note.utf8), sync: false)
         let line = Array("\(size) \(Base64.encode(Array(note.utf8)))\n".utf8)
         let fd = open(historyPath(in: layout), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw StoreIOError("open", path: historyPath(in: layout)) }
@@ -28,32 +28,11 @@ public enum CheckpointFiles {
         return try readText(latestPath(in: layout))
     }
 
-    static func writeAtomically(_ path: String, _ bytes: [UInt8]) throws {
-        let temporary = path + ".tmp-\(getpid())"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw StoreIOError("open", path: temporary) }
-        let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-        close(fd)
-        guard written == bytes.count, rename(temporary, path) == 0 else {
-            unlink(temporary)
-            throw StoreIOError("write", path: path)
-        }
-    }
 }
 
 /// Reads a small text file (up to 16 MiB).
 public func readText(_ path: String) throws -> String {
-    guard let file = fopen(path, "rb") else { throw StoreIOError("open", path: path) }
-    defer { fclose(file) }
-    var bytes: [UInt8] = []
-    var buffer = [UInt8](repeating: 0, count: 65_536)
-    while true {
-        let count = fread(&buffer, 1, buffer.count, file)
-        if count == 0 { break }
-        bytes += buffer[0..<count]
-        guard bytes.count <= 16 << 20 else { throw StoreIOError("read", path: path, reason: "larger than 16 MiB") }
-    }
-    return String(decoding: bytes, as: UTF8.self)
+    String(decoding: try Files.read(path, limit: 16 << 20), as: UTF8.self)
 }
 
 /// Removes a directory tree (files and subdirectories); a missing path is fine.

@@ -166,16 +166,7 @@ public final class Ledger {
             pending.removeAll(keepingCapacity: true)
         }
         try reader.forEach(fromSeq: indexed.map { $0.seq + 1 } ?? 0) { appended in
-            let entry = appended.entry
-            if entry.seq == 0 || OperatorBody.all.contains(entry.submission.bodyType) {
-                try applyOperatorEntry(entry, to: &registry, trustAnchor: trustAnchor)
-            } else if let current = registry, let body = try CustodyBody.parse(type: entry.submission.bodyType, body: entry.submission.body) {
-                do throws(CustodyError) {
-                    try custody.apply(body, entry: entry, hash: appended.hash, registry: current)
-                } catch {
-                    throw InputError(source: "entry \(entry.seq)", reason: "breaks a custody rule: \(error.message)", code: error.code.rawValue)
-                }
-            }
+            try replayEntry(appended, registry: &registry, custody: &custody, trustAnchor: trustAnchor)
             pending.append(appended)
             applied += 1
             if pending.count >= 4096 { try flush() }
@@ -188,6 +179,23 @@ public final class Ledger {
         }
         guard let registry else { throw StoreError.noLedger(directory: layout.directory) }
         return (custodyIndex, registry, custody, IndexCatchUp(entries: applied, rebuilt: rebuildReason != nil, reason: rebuildReason))
+    }
+
+    /// Replays one logged entry: an operator entry into the registry (its signature checked), a custody
+    /// entry (when `replayCustody`) through the rules into `custody`, naming the entry if it breaks one.
+    static func replayEntry(_ appended: AppendedEntry, registry: inout Registry?, custody: inout CustodyState,
+                            replayCustody: Bool = true, trustAnchor: PublicKey?) throws {
+        let entry = appended.entry
+        if entry.seq == 0 || OperatorBody.all.contains(entry.submission.bodyType) {
+            try applyOperatorEntry(entry, to: &registry, trustAnchor: trustAnchor)
+        } else if replayCustody, let current = registry,
+                  let body = try CustodyBody.parse(type: entry.submission.bodyType, body: entry.submission.body) {
+            do throws(CustodyError) {
+                try custody.apply(body, entry: entry, hash: appended.hash, registry: current)
+            } catch {
+                throw InputError(source: "entry \(entry.seq)", reason: "breaks a custody rule: \(error.message)", code: error.code.rawValue)
+            }
+        }
     }
 
     static func applyOperatorEntry(_ entry: Entry, to registry: inout Registry?, trustAnchor: PublicKey?) throws {
@@ -212,21 +220,7 @@ public final class Ledger {
         var registry: Registry?
         var custody = CustodyState()
         try LedgerReader(layout: layout).forEach { appended in
-            let entry = appended.entry
-            if entry.seq == 0 {
-                registry = try Registry(genesis: entry, trustAnchor: trustAnchor)
-            } else if OperatorBody.all.contains(entry.submission.bodyType), var current = registry {
-                try current.checkSignature(of: entry)
-                try current.apply(entry)
-                registry = current
-            } else if replayCustody, let current = registry,
-                      let body = try CustodyBody.parse(type: entry.submission.bodyType, body: entry.submission.body) {
-                do throws(CustodyError) {
-                    try custody.apply(body, entry: entry, hash: appended.hash, registry: current)
-                } catch {
-                    throw InputError(source: "entry \(entry.seq)", reason: "breaks a custody rule: \(error.message)", code: error.code.rawValue)
-                }
-            }
+            try replayEntry(appended, registry: &registry, custody: &custody, replayCustody: replayCustody, trustAnchor: trustAnchor)
             return true
         }
         guard let registry else { throw StoreError.noLedger(directory: layout.directory) }

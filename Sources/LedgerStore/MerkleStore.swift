@@ -45,9 +45,7 @@ public final class MerkleStore: MerkleNodeSource {
 
     deinit { for fd in descriptors { close(fd) } }
 
-    private func path(_ level: Int) -> String {
-        directory + "/level-" + (level < 10 ? "0" : "") + String(level)
-    }
+    private func path(_ level: Int) -> String { MerkleFiles.path(directory, level) }
 
     private func openLevels() throws {
         var level = 0
@@ -112,10 +110,7 @@ public final class MerkleStore: MerkleNodeSource {
         guard level < counts.count, index < counts[level] else {
             throw StoreIOError("read", path: path(level), reason: "no node \(index) at level \(level) (the tree has \(size) leaves)")
         }
-        var hash = [UInt8](repeating: 0, count: 32)
-        let read = hash.withUnsafeMutableBytes { pread(descriptors[level], $0.baseAddress, 32, off_t(index * 32)) }
-        guard read == 32 else { throw StoreIOError("read", path: path(level)) }
-        return hash
+        return try MerkleFiles.readNode(descriptors[level], index, path: path(level))
     }
 
     /// The root of the tree of the first `size` leaves (default: all).
@@ -133,21 +128,32 @@ public final class MerkleReader: MerkleNodeSource {
     /// Leaves stored.
     public func size() throws -> UInt64 {
         let fd = try descriptor(0)
-        return UInt64(try POSIX.fileSize(fd, path: directory + "/level-00") / 32)
+        return UInt64(try POSIX.fileSize(fd, path: MerkleFiles.path(directory, 0)) / 32)
     }
 
     private func descriptor(_ level: Int) throws -> Int32 {
         if let fd = descriptors[level] { return fd }
-        let fd = try POSIX.open(directory + "/level-" + (level < 10 ? "0" : "") + String(level), O_RDONLY)
+        let fd = try POSIX.open(MerkleFiles.path(directory, level), O_RDONLY)
         descriptors[level] = fd
         return fd
     }
 
     public func node(level: Int, index: UInt64) throws -> [UInt8] {
+        try MerkleFiles.readNode(try descriptor(level), index, path: MerkleFiles.path(directory, level))
+    }
+}
+
+/// The naming and reading of `merkle/level-KK` files, shared by the writer and the reader.
+enum MerkleFiles {
+    static func path(_ directory: String, _ level: Int) -> String {
+        directory + "/level-" + (level < 10 ? "0" : "") + String(level)
+    }
+
+    /// Node `index` (32 bytes at `index × 32`) of an open level file.
+    static func readNode(_ fd: Int32, _ index: UInt64, path: String) throws -> [UInt8] {
         var hash = [UInt8](repeating: 0, count: 32)
-        let fd = try descriptor(level)
         let read = hash.withUnsafeMutableBytes { pread(fd, $0.baseAddress, 32, off_t(index * 32)) }
-        guard read == 32 else { throw StoreIOError("read", path: directory, reason: "no Merkle node \(index) at level \(level)") }
+        guard read == 32 else { throw StoreIOError("read", path: path, reason: "no Merkle node \(index) in this level") }
         return hash
     }
 }

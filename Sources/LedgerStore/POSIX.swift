@@ -62,7 +62,7 @@ enum POSIX {
         }
     }
 
-    static func readFile(_ path: String) throws(StoreIOError) -> [UInt8] {
+    static func readFile(_ path: String, limit: Int = Int.max) throws(StoreIOError) -> [UInt8] {
         let fd = try open(path, O_RDONLY)
         defer { close(fd) }
         var out: [UInt8] = []
@@ -74,6 +74,7 @@ enum POSIX {
             let count = try result.get()
             if count == 0 { return out }
             out += chunk[0..<count]
+            guard out.count <= limit else { throw StoreIOError("read", path: path, reason: "larger than \(limit) bytes") }
         }
     }
 
@@ -145,5 +146,18 @@ enum POSIX {
             unlink(temporary)
             throw error
         }
+    }
+}
+
+/// Whole-file reads and atomic replacement, for the small files around the log (checkpoints, reports).
+public enum Files {
+    /// The bytes of `path`; refuses a file larger than `limit`.
+    public static func read(_ path: String, limit: Int = 16 << 20) throws(StoreIOError) -> [UInt8] {
+        try POSIX.readFile(path, limit: limit)
+    }
+
+    /// Replaces `path` with `bytes` through a temporary file and a rename; with `sync`, durably.
+    public static func writeAtomically(_ path: String, _ bytes: [UInt8], mode: mode_t = 0o644, sync: Bool) throws(StoreIOError) {
+        try POSIX.writeFileAtomically(path, bytes, mode: mode, sync: sync)
     }
 }

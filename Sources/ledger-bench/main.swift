@@ -142,7 +142,7 @@ do {
         // index-query DIR: custody lookups of the sample bottles (10 events each).
         let layout = StoreLayout(directory: directory)
         let index = try CustodyIndex(path: CustodyIndex.path(in: layout))
-        let samples = try String(readingFile: directory + "/samples.txt").split(separator: "\n").map { try UnitID(canonical: String($0)) }
+        let samples = try readText(directory + "/samples.txt").split(separator: "\n").map { try UnitID(canonical: String($0)) }
         _ = try timeLookups(index, samples, rounds: 200)  // warm-up
         let (p50, p99, events) = try timeLookups(index, samples, rounds: 5000)
         print("custody_lookup_p50 \(Int(p50)) µs, p99 \(Int(p99)) µs (index: events, containers, state; \(events) events; \(samples.count) sample bottles)")
@@ -211,23 +211,7 @@ extension String {
 }
 
 extension String {
-    init(readingFile path: String) throws {
-        guard let file = fopen(path, "rb") else { throw StoreIOError("open", path: path) }
-        defer { fclose(file) }
-        var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let count = fread(&buffer, 1, buffer.count, file)
-            if count == 0 { break }
-            bytes += buffer[0..<count]
-        }
-        self = String(decoding: bytes, as: UTF8.self)
-    }
-
     func write(to path: String) throws {
-        guard let file = fopen(path, "wb") else { throw StoreIOError("open", path: path) }
-        defer { fclose(file) }
-        let bytes = Array(utf8)
-        _ = fwrite(bytes, 1, bytes.count, file)
+        try Files.writeAtomically(path, Array(utf8), sync: false)
     }
 }
