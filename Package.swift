@@ -28,6 +28,7 @@ let package = Package(
             dependencies: ["Custody", "LedgerFormat", "LedgerStore", "LedgerCrypto", .product(name: "GRDB", package: "GRDB.swift"),
                            .product(name: "GRDBSQLite", package: "GRDB.swift")]
         ),
+        .target(name: "EPCIS", dependencies: ["GS1", "LedgerFormat", "LedgerCrypto"]),
         .target(name: "LedgerVerify", dependencies: ["LedgerFormat", "LedgerStore", "LedgerCrypto", "Custody"]),
         .target(name: "LedgerCore", dependencies: ["GS1", "LedgerFormat", "LedgerStore", "LedgerCrypto", "LedgerVerify", "Custody", "CustodyIndex"]),
         .executableTarget(
@@ -53,6 +54,7 @@ let package = Package(
         .testTarget(name: "LedgerCoreTests", dependencies: ["LedgerCore", "LedgerVerify"]),
         .testTarget(name: "FormatVectorTests", dependencies: ["LedgerCore", "LedgerVerify"]),
         .testTarget(name: "LedgerCLITests", dependencies: ["ledger"]),
+        .testTarget(name: "EPCISTests", dependencies: ["EPCIS"]),
         .testTarget(name: "CustodyTests", dependencies: ["Custody", "LedgerFormat", "LedgerCrypto"]),
     ]
 )
