@@ -10,6 +10,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
     ],
     targets: [
         // C sits at the bottom: the only target that sees OpenSSL's headers.
@@ -31,10 +32,18 @@ let package = Package(
         .target(name: "EPCIS", dependencies: ["GS1", "LedgerFormat", "LedgerCrypto"]),
         .target(name: "LedgerVerify", dependencies: ["LedgerFormat", "LedgerStore", "LedgerCrypto", "Custody"]),
         .target(name: "LedgerCore", dependencies: ["GS1", "LedgerFormat", "LedgerStore", "LedgerCrypto", "LedgerVerify", "Custody", "CustodyIndex"]),
+        // Investigator reports: built from the ledger, checked offline from the JSON and the operator key, rendered
+        // to HTML through a Mustache template (the only module that sees Mustache).
+        .target(
+            name: "CustodyReport",
+            dependencies: ["LedgerCore", "LedgerFormat", "LedgerStore", "LedgerCrypto", "Custody", "CustodyIndex", "GS1",
+                           .product(name: "Mustache", package: "swift-mustache")]
+        ),
         .executableTarget(
             name: "ledger",
             dependencies: [
                 "LedgerCore",
+                "CustodyReport",
                 "GS1",
                 "Custody",
                 "CustodyIndex",
@@ -42,7 +51,7 @@ let package = Package(
             ]
         ),
         // Benchmarks (run by tools/bench-*.sh in release mode; never by the tests).
-        .executableTarget(name: "ledger-bench", dependencies: ["LedgerCore", "LedgerVerify", "Custody", "CustodyIndex"]),
+        .executableTarget(name: "ledger-bench", dependencies: ["LedgerCore", "LedgerVerify", "Custody", "CustodyIndex", "CustodyReport"]),
         .testTarget(
             name: "LedgerCryptoTests",
             dependencies: ["LedgerCrypto"],
@@ -55,6 +64,7 @@ let package = Package(
         .testTarget(name: "FormatVectorTests", dependencies: ["LedgerCore", "LedgerVerify"]),
         .testTarget(name: "LedgerCLITests", dependencies: ["ledger"]),
         .testTarget(name: "EPCISTests", dependencies: ["EPCIS"]),
+        .testTarget(name: "CustodyReportTests", dependencies: ["CustodyReport", "LedgerCore", "LedgerStore", "LedgerVerify"]),
         .testTarget(name: "CustodyTests", dependencies: ["Custody", "LedgerFormat", "LedgerCrypto"]),
     ]
 )

@@ -22,6 +22,14 @@ public struct ContainmentInterval: Sendable, Hashable {
     public var child: UnitID
     public var fromSeq: UInt64
     public var toSeq: UInt64?
+
+    /// An interval from the packing entry `fromSeq` to the unpacking entry `toSeq` (nil while still inside).
+    public init(parent: UnitID, child: UnitID, fromSeq: UInt64, toSeq: UInt64?) {
+        self.parent = parent
+        self.child = child
+        self.fromSeq = fromSeq
+        self.toSeq = toSeq
+    }
 }
 
 /// Where one unit stands now (for lot and holdings answers).
@@ -101,6 +109,29 @@ extension CustodyIndex {
     public func lot(gtin: String, lot: String) throws -> [UnitSummary] {
         try pool.read { db in
             try summaries(db, " WHERE u.lot IN (SELECT commission_seq FROM lots WHERE gtin = ? AND lot = ?) ORDER BY u.key", [gtin, lot])
+        }
+    }
+
+    /// For every serial of lot `lot` of `gtin`, the sequence number of the latest entry that touched it (the one
+    /// its current owner, holder and state come from), keyed by the unit's canonical key. One query for the lot.
+    public func latestEventSeqs(gtin: String, lot: String) throws -> [String: UInt64] {
+        try pool.read { db in
+            var out: [String: UInt64] = [:]
+            for row in try Row.fetchAll(db, sql: """
+                SELECT u.key, (SELECT max(e.seq) FROM unit_events e WHERE e.unit = u.id) AS seq FROM units u
+                WHERE u.lot IN (SELECT commission_seq FROM lots WHERE gtin = ? AND lot = ?)
+                """, arguments: [gtin, lot]) {
+                if let seq = row["seq"] as Int64? { out[row["key"]] = UInt64(seq) }
+            }
+            return out
+        }
+    }
+
+    /// The entries that commissioned lot `lot` of `gtin`.
+    public func commissionSeqs(gtin: String, lot: String) throws -> [UInt64] {
+        try pool.read { db in
+            try Int64.fetchAll(db, sql: "SELECT commission_seq FROM lots WHERE gtin = ? AND lot = ? ORDER BY commission_seq",
+                               arguments: [gtin, lot]).map(UInt64.init)
         }
     }
 

@@ -198,7 +198,9 @@ public final class Ledger {
         }
     }
 
-    static func applyOperatorEntry(_ entry: Entry, to registry: inout Registry?, trustAnchor: PublicKey?) throws {
+    /// Applies operator entry `entry` to `registry`: the genesis entry creates it (checked against `trustAnchor`),
+    /// later ones must be validly signed by the operator and valid registry changes.
+    public static func applyOperatorEntry(_ entry: Entry, to registry: inout Registry?, trustAnchor: PublicKey?) throws {
         if entry.seq == 0 {
             registry = try Registry(genesis: entry, trustAnchor: trustAnchor)
         } else if var current = registry {

@@ -49,29 +49,55 @@ public enum Proofs {
     /// A self-contained receipt for entry `seq`: the entry's bytes, the latest signed checkpoint and the
     /// inclusion proof against it. Anyone with the operator's public key can check it without the ledger.
     public static func receipt(layout: StoreLayout, seq: UInt64) throws -> JSONValue {
-        guard let note = try CheckpointFiles.latest(in: layout) else {
-            throw InputError(source: "checkpoint", reason: "the ledger has no signed checkpoint yet (appends with the operator key write one)", code: "no-checkpoint")
-        }
-        let signed = try SignedNote(parsing: note)
-        let lines = signed.text.split(separator: "\n")
-        guard lines.count >= 3, let size = UInt64(lines[1]) else { throw NoteError("the stored checkpoint is malformed") }
-        guard seq < size else {
-            throw InputError(source: "SEQ", reason: "entry \(seq) is not covered by the latest checkpoint (size \(size))", code: "bad-seq")
+        let snapshot = try ReceiptSnapshot(layout: layout)
+        guard seq < snapshot.size else {
+            throw InputError(source: "SEQ", reason: "entry \(seq) is not covered by the latest checkpoint (size \(snapshot.size))", code: "bad-seq")
         }
         guard let entry = try LedgerReader(layout: layout).entry(seq) else {
             throw InputError(source: "SEQ", reason: "no entry \(seq)", code: "bad-seq")
         }
-        let reader = MerkleReader(layout: layout)
-        return .object([
-            "version": .integer(1),
-            "origin": .string(String(lines[0])),
-            "seq": .integer(Int64(seq)),
-            "entry": .string(Base64.encode(entry.entry.canonicalBytes)),
-            "entryHash": .string(Hex.encode(entry.hash)),
-            "treeSize": .integer(Int64(size)),
-            "inclusionProof": .array(try Merkle.inclusionProof(of: reader, index: seq, size: size).map { .string(Base64.encode($0)) }),
-            "checkpoint": .string(note),
-        ])
+        var receipt = try snapshot.receipt(for: entry)
+        receipt["checkpoint"] = .string(snapshot.note)
+        return .object(receipt)
+    }
+
+    /// The latest signed checkpoint, read once, and receipts of many entries against it (a report's evidence:
+    /// every receipt proves inclusion in the same tree).
+    public struct ReceiptSnapshot {
+        /// The signed checkpoint note.
+        public let note: String
+        /// The log's origin (the checkpoint's first line).
+        public let origin: String
+        /// The number of entries the checkpoint covers.
+        public let size: UInt64
+        let reader: MerkleReader
+
+        /// Reads the latest checkpoint of `layout`; throws `no-checkpoint` when there is none.
+        public init(layout: StoreLayout) throws {
+            guard let note = try CheckpointFiles.latest(in: layout) else {
+                throw InputError(source: "checkpoint", reason: "the ledger has no signed checkpoint yet (appends with the operator key write one)", code: "no-checkpoint")
+            }
+            let signed = try SignedNote(parsing: note)
+            let lines = signed.text.split(separator: "\n")
+            guard lines.count >= 3, let size = UInt64(lines[1]) else { throw NoteError("the stored checkpoint is malformed") }
+            self.note = note
+            origin = String(lines[0])
+            self.size = size
+            reader = MerkleReader(layout: layout)
+        }
+
+        /// The receipt members of `entry` (all but `checkpoint`); the entry must be covered (`seq < size`).
+        public func receipt(for entry: AppendedEntry) throws -> [String: JSONValue] {
+            [
+                "version": .integer(1),
+                "origin": .string(origin),
+                "seq": .integer(Int64(entry.entry.seq)),
+                "entry": .string(Base64.encode(entry.entry.canonicalBytes)),
+                "entryHash": .string(Hex.encode(entry.hash)),
+                "treeSize": .integer(Int64(size)),
+                "inclusionProof": .array(try Merkle.inclusionProof(of: reader, index: entry.entry.seq, size: size).map { .string(Base64.encode($0)) }),
+            ]
+        }
     }
 
     /// What a verified receipt proves.

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CustodyReport
 import LedgerCore
 import LedgerCrypto
 import LedgerFormat
@@ -148,21 +149,14 @@ struct VerifyReceiptCommand: ParsableCommand {
     )
 
     @Argument(help: "The receipt (JSON).") var file: String
-    @Option(name: .customLong("operator-key"), help: "The operator's public key: a PEM file, or the name+hash+base64 verifier key.")
-    var operatorKey: String
+    @OptionGroup var operatorKey: OperatorPublicKeyOption
 
     func run() throws {
         let json: JSONValue
         do { json = try JSONValue.parse(try readInputFile(file)) } catch let error as JSONError {
             throw CommandFailure(status: Status.integrity, "\(file): \(error)")
         }
-        let origin = json["origin"]?.stringValue ?? ""
-        let verifier: NoteVerifierKey
-        if access(operatorKey, R_OK) == 0 {
-            verifier = try NoteVerifierKey(name: origin, publicKey: try KeyFiles.readPublicKey(operatorKey))
-        } else {
-            verifier = try NoteVerifierKey(parsing: operatorKey)
-        }
+        let verifier = try operatorKey.key().verifier(origin: json["origin"]?.stringValue ?? "")
         do {
             let verified = try Proofs.verifyReceipt(json, verifier: verifier)
             print("ok: entry \(verified.entry.seq) (\(verified.entry.submission.bodyType) by \(verified.entry.submission.signer)) is in \(verified.checkpoint.origin) at tree size \(verified.checkpoint.size)")
