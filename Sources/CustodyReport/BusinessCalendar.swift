@@ -72,7 +72,9 @@ public enum BusinessCalendar {
 
 /// A moment as given by a user: UTC milliseconds and the UTC offset it was written in (minutes).
 public struct LocalTime: Sendable, Hashable {
+    /// Milliseconds since the Unix epoch (UTC).
     public var ms: Int64
+    /// The UTC offset the time was written in, in minutes (−300 for `-05:00`).
     public var offsetMinutes: Int64
 
     /// Parses ISO 8601 with `Z` or a `±HH:MM` offset, or a bare date (midnight UTC); nil when malformed.
@@ -89,6 +91,7 @@ public struct LocalTime: Sendable, Hashable {
         }
     }
 
+    /// The moment `ms` shown at UTC offset `offsetMinutes`.
     public init(ms: Int64, offsetMinutes: Int64) {
         self.ms = ms
         self.offsetMinutes = offsetMinutes
@@ -121,6 +124,7 @@ public struct StatutoryDeadline: Sendable, Hashable {
     public var due: LocalTime
     /// Which rule set it, as a sentence.
     public var rule: String
+    /// The business days allowed: 1, or 2 for a dispenser.
     public var businessDays: Int
 
     /// The deadline for a request received at `received`: the same local time `businessDays` business days later

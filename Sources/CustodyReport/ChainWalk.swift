@@ -51,6 +51,12 @@ struct ChainWalk {
             if let done = decommissioned {
                 note("moved-after-decommission", touch, "entry \(touch.seq) (\(entry.submission.bodyType)) touches \(unit) after it was decommissioned (\(done.reason)) at entry \(done.seq)")
             }
+            if owner == nil, commission == nil, !touch.isCommission {
+                // A container that is never commissioned (an SSCC) belongs to whoever first packs it.
+                owner = signer
+                possessor = signer
+                ownerSince = touch.seq
+            }
             var movement = reference(touch)
             movement["type"] = .string(entry.submission.bodyType)
             movement["appendedAt"] = .string(Timestamp.iso8601(entry.appendedAt))
@@ -78,8 +84,6 @@ struct ChainWalk {
                     } else {
                         note("missing-hop", touch, "\(seller) sells \(unit) at entry \(touch.seq), but its last recorded owner is \(current) (since entry \(ownerSince)): no transfer from \(current) to \(seller) is on the ledger")
                     }
-                } else if owner == nil {
-                    note("missing-hop", touch, "\(seller) sells \(unit) at entry \(touch.seq), but no commissioning or earlier transfer gives it an owner")
                 }
                 if let commission, let gtin = unit.gtin {
                     for line in body.products where line.gtin == gtin && (line.lot != commission.body.lot || line.expiry != commission.body.expiry) {
@@ -187,11 +191,6 @@ struct ChainWalk {
             note("never-commissioned", nil, "no entry commissions \(unit): it appears on the ledger without ever coming into existence")
         } else if case .sscc(let sscc) = unit {
             product = .object(["sscc": .string(sscc)])
-        }
-        if owner == nil, let first = history.touches.first {
-            // A container never commissioned (an SSCC): its first packer holds it.
-            owner = first.appended.entry.submission.signer
-            possessor = owner
         }
 
         var end: [String: JSONValue] = ["owner": party(owner), "possessor": party(possessor)]

@@ -11,6 +11,7 @@ struct Touch {
     var via: UnitID?
     var body: CustodyBody?
     var seq: UInt64 { appended.entry.seq }
+    var isCommission: Bool { if case .commission? = body { return true } else { return false } }
 }
 
 /// Everything the ledger holds about one unit, in ledger order, read from the index or, when the index cannot be

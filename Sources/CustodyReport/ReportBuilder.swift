@@ -13,14 +13,18 @@ public enum ReportReason: String, Sendable, CaseIterable {
 
 /// The request an investigator's report answers: who asked, why, when it arrived, and who answers.
 public struct ReportRequest: Sendable {
+    /// The investigator's request id, if given.
     public var requestID: String?
+    /// Who asks (FDA, a state official, a trading partner), as free text.
     public var requester: String?
+    /// Why, if given.
     public var reason: ReportReason?
     /// When the request was received, in the offset it was written in.
     public var received: LocalTime
     /// The answering trading partner's GLN; by default the unit's current owner (none for a lot report).
     public var responder: String?
 
+    /// A request received at `received`; the other members may be left out.
     public init(requestID: String? = nil, requester: String? = nil, reason: ReportReason? = nil, received: LocalTime, responder: String? = nil) {
         self.requestID = requestID
         self.requester = requester
@@ -33,6 +37,7 @@ public struct ReportRequest: Sendable {
 /// Builds investigator reports (docs/FORMAT.md §11, docs/REPORTS.md) from a ledger's files: what the ledger says
 /// about a serial or a lot, the gaps and conflicts found, and the evidence that lets anyone check it offline.
 public struct ReportBuilder {
+    /// The ledger's data directory.
     public let layout: StoreLayout
     /// Where the nightly audit's history is read from (its last line is the last audit's result).
     public var auditHistoryPath: String
@@ -54,8 +59,10 @@ public struct ReportBuilder {
     public func serialReport(unit: UnitID, request: ReportRequest) throws -> JSONValue {
         let reader = try LedgerReader(layout: layout)
         let history: UnitHistory
+        var query: CustodyQuery?
         do {
-            history = try UnitHistory.fromIndex(try CustodyQuery(layout: layout), unit: unit, reader: reader)
+            query = try CustodyQuery(layout: layout)
+            history = try UnitHistory.fromIndex(query!, unit: unit, reader: reader)
         } catch let error as InputError where error.source.hasPrefix("entry ") {
             history = try UnitHistory.fromLogScan(layout: layout, unit: unit, reason: error.description)
         }
@@ -67,7 +74,7 @@ public struct ReportBuilder {
         var cited = Dictionary(uniqueKeysWithValues: history.touches.map { ($0.seq, $0.appended) })
         for interval in history.containers + history.contents {
             for seq in [interval.fromSeq] + (interval.toSeq.map { [$0] } ?? []) where cited[seq] == nil {
-                if let appended = try reader.entry(seq) { cited[seq] = appended }
+                if let appended = try Self.entry(seq, query?.index, reader) { cited[seq] = appended }
             }
         }
         func reference(_ seq: UInt64?) -> [String: JSONValue] {
@@ -124,7 +131,7 @@ public struct ReportBuilder {
         try timeline.advance(to: UInt64.max)
         var cited: [UInt64: AppendedEntry] = [:]
         for seq in Set(latest.values).union(try query.index.commissionSeqs(gtin: gtin, lot: lot)).sorted() where cited[seq] == nil {
-            if let appended = try reader.entry(seq) { cited[seq] = appended }
+            if let appended = try Self.entry(seq, query.index, reader) { cited[seq] = appended }
         }
         var rows: [JSONValue] = []
         var byOwner: [String: Int64] = [:], byPossessor: [String: Int64] = [:], byState: [String: Int64] = [:]
@@ -167,6 +174,12 @@ public struct ReportBuilder {
         report["request"] = try envelope(request, responder: request.responder, registry: timeline)
         report["evidence"] = try evidence(cited: Array(cited.values), operatorEntries: operatorEntries)
         return Self.seal(try header(report, timeline: timeline))
+    }
+
+    /// Entry `seq`, read where the index says it lies (a direct read), else found by scanning its segment.
+    static func entry(_ seq: UInt64, _ index: CustodyIndex?, _ reader: LedgerReader) throws -> AppendedEntry? {
+        if let location = try index?.location(of: seq) { return try reader.entry(at: location) }
+        return try reader.entry(seq)
     }
 
     /// Totals as an array of `{key: value, "count": n}` sorted by key (an empty key, no possessor, is null).

@@ -8,7 +8,9 @@ import LedgerStore
 /// The operator's public key as an investigator holds it: a PEM public key, or the C2SP verifier key
 /// (`ledger operator-key`).
 public enum OperatorKey: Sendable {
+    /// The operator's Ed25519 public key (PEM); the checkpoint's key name is taken from the report's origin.
     case publicKey(PublicKey)
+    /// The C2SP verifier key, name included.
     case verifierKey(NoteVerifierKey)
 
     /// The signed-note verifier key for checkpoints of `origin`.
@@ -23,7 +25,9 @@ public enum OperatorKey: Sendable {
 /// What checking a report found: every problem (each naming the member that broke and why), and notes that do
 /// not make the report invalid.
 public struct ReportCheck: Sendable {
+    /// What does not check out, each starting with the member's path.
     public var problems: [String] = []
+    /// Remarks that do not make the report invalid.
     public var notes: [String] = []
     /// One line describing the report when it checks out.
     public var summary = ""
@@ -36,6 +40,7 @@ public struct ReportCheck: Sendable {
 /// proof, the registry replayed from the operator entries, every partner signature, that every row cites an entry
 /// of the evidence, and that the rows say what the signed entries say (they are derived again and compared).
 public enum ReportVerifier {
+    /// Checks the report file's `bytes` against `operatorKey`; never throws: every failure is a problem.
     public static func verify(_ bytes: [UInt8], operatorKey: OperatorKey) -> ReportCheck {
         var check = ReportCheck()
         let report: JSONValue
@@ -88,6 +93,10 @@ public enum ReportVerifier {
         do { _ = try Checkpoint(note: note, verifier: verifier) } catch {
             check.problems.append("evidence.checkpoint: not signed by the operator key given (\(error.reason))")
             return nil
+        }
+        let uncovered = (evidence["uncovered"]?.arrayValue ?? []).compactMap(\.integerValue)
+        if !uncovered.isEmpty {
+            check.notes.append("entries \(uncovered.map(String.init).joined(separator: ", ")) are newer than the checkpoint: not proven (ask for the report again after the next checkpoint)")
         }
         if report["ledger"]?["origin"]?.stringValue != origin {
             check.problems.append("ledger.origin: differs from the checkpoint's origin \(origin)")

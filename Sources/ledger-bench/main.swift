@@ -138,6 +138,14 @@ do {
         print("index_bytes_per_unit \(stats.bytes / max(1, stats.units)) bytes (\(stats.bytes / 1_048_576) MiB for \(stats.units) identifiers)")
         print("generate_peak_memory \(peakMemoryMiB()) MiB")
         try samples.map(\.canonical).joined(separator: "\n").write(to: directory + "/samples.txt")
+    case "report-extend":
+        // report-extend DIR SEED: gives one bottle of a generated chain 20 or more events.
+        guard arguments.count == 4 else { fail("report-extend DIR SEED") }
+        try ReportBench.extend(directory: directory, seed: arguments[3])
+    case "report-time":
+        // report-time DIR SEED: serial and lot report times (after report-extend).
+        guard arguments.count == 4 else { fail("report-time DIR SEED") }
+        try ReportBench.time(directory: directory, seed: arguments[3])
     case "index-query":
         // index-query DIR: custody lookups of the sample bottles (10 events each).
         let layout = StoreLayout(directory: directory)

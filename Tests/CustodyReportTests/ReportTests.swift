@@ -131,6 +131,14 @@ struct ReportTests {
             #expect(split.at("terminal.owner.gln") == str(Self.bigRiver))
             #expect(split.at("product.master.containerSize") == str("case of 6 bottles of 100 capsules"))
             expectVerifies(split, demo)
+
+            // The pallet (an SSCC, never commissioned) belongs to its packer until sold: no gap before the sale.
+            let pallet = try demo.report(Demo.pallet)
+            #expect(pallet.at("product") == .object(["sscc": str("003123450000000011")]))
+            #expect(pallet.at("findings") == .array([]))
+            #expect(pallet.at("contents")?.arrayValue?.map { $0["unit"]?.stringValue } == [Demo.caseID(1).canonical, Demo.caseID(2).canonical])
+            #expect(pallet.at("ownership")?.arrayValue?.map { $0["seq"]?.integerValue } == [11])
+            expectVerifies(pallet, demo)
         }
     }
 
