@@ -92,7 +92,8 @@ public enum ReportHTML {
             "lot": text(product?["lot"]), "expiry": text(product?["expiry"]),
             "ndc10": text(product?["ndc10"]), "ndc11": text(product?["ndc11"]),
             "name": text(master?["name"]), "strength": text(master?["strength"]), "dosageForm": text(master?["dosageForm"]),
-            "containerSize": text(master?["containerSize"]), "manufacturer": partyName(product?["manufacturer"]),
+            "containerSize": text(master?["containerSize"]),
+            "manufacturer": product?["manufacturer"].map { partyName($0) } ?? "",
             "commissionedSeq": text(product?["commissioned"]?["seq"]),
         ] as [String: Any]
 

@@ -43,6 +43,11 @@ struct ReportCLITests {
         try withDemo { directory in
             expectSuccess(try CLI.ledger(["report", "--data", "data", "--lot", "00312345678906", "LOT2026A", "--reason", "recall", "--out", "lot.json"], in: directory))
             expectSuccess(try CLI.ledger(["verify-report", "lot.json", "--operator-key", "data/operator.key.pub"], in: directory))
+            expectSuccess(try CLI.ledger(["report", "--data", "data", "--lot", "00312345678906", "LOT2026A", "--format", "html", "--out", "lot.html"], in: directory))
+            let lotPage = String(decoding: try CLI.bytes(of: directory + "/lot.html"), as: UTF8.self)
+            #expect(lotPage.contains("aria-label=\"Totals per holder and per state\""))
+            #expect(lotPage.contains("<rect class=\"bar alarm\""))      // the stolen bottle, in red
+            #expect(!lotPage.contains("Manufacturer"))                       // no empty rows for what a lot report lacks
             let html = try CLI.ledger(["report", "--data", "data", Self.bottle, "--format", "html", "--out", "r.html", "--json-out", "r.json"], in: directory)
             expectSuccess(html)
             let page = String(decoding: try CLI.bytes(of: directory + "/r.html"), as: UTF8.self)
