@@ -36,7 +36,7 @@ struct UnitHistory {
         }
         let touches = try query.index.events(of: unit).map { event in
             let appended = try reader.entry(at: event.location)
-            return Touch(appended: appended, via: event.via, body: parse(appended.entry))
+            return Touch(appended: appended, via: event.via, body: parseForReport(appended.entry))
         }
         // The containers of its containers while it was inside them (pallet → case → unit).
         var containers = try query.index.parents(of: unit)
@@ -60,6 +60,18 @@ struct UnitHistory {
 
     static func parse(_ entry: Entry) -> CustodyBody? {
         try? CustodyBody.parse(type: entry.submission.bodyType, body: entry.submission.body)
+    }
+
+    /// The body as a report reads it: like `parse`, but a commission's serial list (thousands of serials, each
+    /// validated on append) is not read again: only the members the report shows.
+    static func parseForReport(_ entry: Entry) -> CustodyBody? {
+        guard entry.submission.bodyType == CustodyBodyType.commission.rawValue else { return parse(entry) }
+        guard let json = try? JSONValue.parse(entry.submission.body), let gtin = json["gtin"]?.stringValue,
+              let lot = json["lot"]?.stringValue, let expiry = json["expiry"]?.stringValue, let product = json["product"],
+              let name = product["name"]?.stringValue, let strength = product["strength"]?.stringValue,
+              let dosageForm = product["dosageForm"]?.stringValue, let containerSize = product["containerSize"]?.stringValue else { return nil }
+        let master = ProductMaster(name: name, strength: strength, dosageForm: dosageForm, containerSize: containerSize, ndc: product["ndc"]?.stringValue)
+        return .commission(CommissionBody(gtin: gtin, serials: [], lot: lot, expiry: expiry, product: master, eventTime: json["eventTime"]?.stringValue))
     }
 
     /// The history of `unit` from one pass over the log, applying no custody rule: used when the index cannot be

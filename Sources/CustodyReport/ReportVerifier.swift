@@ -206,7 +206,7 @@ public enum ReportVerifier {
                     }
                     via = id
                 }
-                touches.append(Touch(appended: appended, via: via, body: UnitHistory.parse(appended.entry)))
+                touches.append(Touch(appended: appended, via: via, body: UnitHistory.parseForReport(appended.entry)))
             }
             let history = UnitHistory(unit: unit, touches: touches, containers: [], contents: [], operatorEntries: operatorEntries,
                                       source: "", notice: nil)
