@@ -66,7 +66,14 @@ struct UnitHistory {
     /// validated on append) is not read again: only the members the report shows.
     static func parseForReport(_ entry: Entry) -> CustodyBody? {
         guard entry.submission.bodyType == CustodyBodyType.commission.rawValue else { return parse(entry) }
-        guard let json = try? JSONValue.parse(entry.submission.body), let gtin = json["gtin"]?.stringValue,
+        // Bodies are stored in canonical form, members sorted, so `serials` comes last: parse only what precedes it.
+        // (The marker cannot occur inside a string, where a quote is always escaped.)
+        var bytes = entry.submission.body
+        let marker = Array(#","serials":["#.utf8)
+        if let start = bytes.indices.dropLast(marker.count - 1).first(where: { bytes[$0] == marker[0] && bytes[$0..<$0 + marker.count].elementsEqual(marker) }) {
+            bytes = Array(bytes[..<start]) + [UInt8(ascii: "}")]
+        }
+        guard let json = try? JSONValue.parse(bytes), let gtin = json["gtin"]?.stringValue,
               let lot = json["lot"]?.stringValue, let expiry = json["expiry"]?.stringValue, let product = json["product"],
               let name = product["name"]?.stringValue, let strength = product["strength"]?.stringValue,
               let dosageForm = product["dosageForm"]?.stringValue, let containerSize = product["containerSize"]?.stringValue else { return nil }
