@@ -37,7 +37,13 @@ public struct UnitRecord: Sendable, Hashable {
     /// The entry that commissioned it (or, for an SSCC, first packed it).
     public var createdSeq: UInt64
     /// Commissioning data; nil for SSCCs.
-    public var lot: LotInfo?
+    public var lot: LotInfo? {
+        get { lotBox?.info }
+        set { lotBox = newValue.map(LotBox.init) }
+    }
+    /// The lot behind one shared reference: the units of a commission point to one copy, so a record stays
+    /// small and copying it copies one pointer instead of the lot's and product's strings.
+    private var lotBox: LotBox?
     public var owner: String
     /// Who holds it physically; nil while in transit.
     public var possessor: String?
@@ -59,7 +65,7 @@ public struct UnitRecord: Sendable, Hashable {
     public init(id: UnitID, createdSeq: UInt64, lot: LotInfo?, owner: String, possessor: String?, ownerSince: UInt64) {
         self.id = id
         self.createdSeq = createdSeq
-        self.lot = lot
+        self.lotBox = lot.map(LotBox.init)
         self.owner = owner
         self.possessor = possessor
         self.ownerSince = ownerSince
@@ -70,6 +76,14 @@ public struct UnitRecord: Sendable, Hashable {
         if case .decommissioned = status { return status.name }
         return shipment == nil ? "active" : "in-transit"
     }
+}
+
+/// An immutable lot shared by the records of one commission (compared and hashed by value).
+final class LotBox: Sendable, Hashable {
+    let info: LotInfo
+    init(_ info: LotInfo) { self.info = info }
+    static func == (lhs: LotBox, rhs: LotBox) -> Bool { lhs === rhs || lhs.info == rhs.info }
+    func hash(into hasher: inout Hasher) { hasher.combine(info) }
 }
 
 /// A shipment not yet received.
@@ -433,8 +447,12 @@ public struct CustodyState: Sendable {
             }
         }
         let lot = LotInfo(gtin: body.gtin, lot: body.lot, expiry: body.expiry, product: body.product, commissionSeq: seq)
+        guard let first = body.units.first else { return }
+        // Copies of one record share its lot.
+        var record = UnitRecord(id: first, createdSeq: seq, lot: lot, owner: partner.gln, possessor: partner.gln, ownerSince: seq)
         for id in body.units {
-            set(UnitRecord(id: id, createdSeq: seq, lot: lot, owner: partner.gln, possessor: partner.gln, ownerSince: seq), seq: seq)
+            record.id = id
+            set(record, seq: seq)
         }
     }
 

@@ -19,13 +19,47 @@ public final class BulkLoader {
     public init(index: CustodyIndex) throws {
         self.index = index
         guard try index.indexedHead() == nil else { throw IndexError("a bulk load needs an empty index") }
+        // Created again, each in one sort, by `finish` (and by the next open should the load not finish).
+        try index.pool.write { db in
+            for secondary in CustodyIndex.secondaryIndexes { try db.execute(sql: "DROP INDEX IF EXISTS \(secondary.name)") }
+            // Unit events arrive in log order but are keyed by unit: appended to a scratch table first, they go
+            // into `unit_events` in key order at the end instead of landing all over a B-tree larger than the cache.
+            try db.execute(sql: """
+                CREATE TEMP TABLE IF NOT EXISTS bulk_events (
+                    unit INTEGER NOT NULL, seq INTEGER NOT NULL, via INTEGER, owner INTEGER NOT NULL, possessor INTEGER,
+                    state TEXT NOT NULL, parent INTEGER);
+                DELETE FROM temp.bulk_events;
+                """)
+        }
     }
+
+    /// The last `via` and `parent` looked up: consecutive events mostly name the same containers.
+    private var lastVia: (unit: UnitID, id: Int64)?
+    private var lastParent: (unit: UnitID, id: Int64)?
 
     private func id(_ unit: UnitID) -> Int64 {
         if let id = unitIDs[unit] { return id }
         let id = Int64(unitIDs.count + 1)
         unitIDs[unit] = id
         return id
+    }
+
+    /// The last owner and possessor looked up (a handful of parties, mostly the same from one event to the next).
+    private var lastOwner: (gln: String, id: Int64)?
+    private var lastPossessor: (gln: String, id: Int64)?
+
+    private func party(_ gln: String, _ last: inout (gln: String, id: Int64)?, _ db: Database) throws -> Int64 {
+        if let last, last.gln == gln { return last.id }
+        let found = try index.party(gln, db)
+        last = (gln, found)
+        return found
+    }
+
+    private func containerID(_ unit: UnitID, _ last: inout (unit: UnitID, id: Int64)?) -> Int64 {
+        if let last, last.unit == unit { return last.id }
+        let found = id(unit)
+        last = (unit, found)
+        return found
     }
 
     /// Streams in entries and the unit events and containment changes they made.
@@ -40,13 +74,20 @@ public final class BulkLoader {
                                                     Int64(appended.location.segment), appended.location.offset, appended.location.length])
             }
             let insertEvent = try db.cachedStatement(sql: """
-                INSERT OR REPLACE INTO unit_events(unit, seq, via, owner, possessor, state, parent) VALUES (?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO temp.bulk_events(unit, seq, via, owner, possessor, state, parent) VALUES (?, ?, ?, ?, ?, ?, ?)
                 """)
             // Millions of rows: bind through SQLite's C API (GRDB's argument boxing costs more than the insert).
-            let raw = RawInsert(insertEvent.sqliteStatement)
+            let raw = RawStatement(insertEvent.sqliteStatement)
             for event in events {
-                try raw.run(id(event.unit), Int64(event.seq), event.via.map(id), try index.party(event.owner, db),
-                            try event.possessor.map { try index.party($0, db) }, event.state, event.parent.map(id))
+                raw.reset()
+                raw.bind(1, id(event.unit))
+                raw.bind(2, Int64(event.seq))
+                raw.bind(3, event.via.map { containerID($0, &lastVia) })
+                raw.bind(4, try party(event.owner, &lastOwner, db))
+                raw.bind(5, try event.possessor.map { try party($0, &lastPossessor, db) })
+                raw.bind(6, event.state)
+                raw.bind(7, event.parent.map { containerID($0, &lastParent) })
+                try raw.step()
             }
             let insertStay = try db.cachedStatement(sql: "INSERT INTO containment(parent, from_seq, child, to_seq) VALUES (?, ?, ?, ?)")
             for change in containment {
@@ -70,19 +111,31 @@ public final class BulkLoader {
                                   last_seller, owner_since)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
+            // In id order: the table grows at its end instead of taking rows all over its B-tree.
+            let records = state.units.values.map { (id: id($0.id), record: $0) }.sorted { $0.id < $1.id }
+            let raw = RawStatement(insertUnit.sqliteStatement)
             var lots = Set<UInt64>()
-            for record in state.units.values {
+            for (rowID, record) in records {
                 if let lot = record.lot, lots.insert(lot.commissionSeq).inserted {
                     try insertLot.execute(arguments: [Int64(lot.commissionSeq), lot.gtin, lot.lot, lot.expiry, lot.product.json.canonicalString])
                 }
                 var statusSeq: Int64?
                 if case .decommissioned(_, let seq) = record.status { statusSeq = Int64(seq) }
-                try insertUnit.execute(arguments: [
-                    id(record.id), record.id.canonical, record.lot.map { Int64($0.commissionSeq) }, Int64(record.createdSeq),
-                    try index.party(record.owner, db), try record.possessor.map { try index.party($0, db) }, record.shipment,
-                    record.parent.map(id), record.parentSince.map(Int64.init), record.stateName, statusSeq,
-                    try record.lastSeller.map { try index.party($0, db) }, Int64(record.ownerSince),
-                ])
+                raw.reset()
+                raw.bind(1, rowID)
+                raw.bind(2, record.id.canonical)
+                raw.bind(3, record.lot.map { Int64($0.commissionSeq) })
+                raw.bind(4, Int64(record.createdSeq))
+                raw.bind(5, try index.party(record.owner, db))
+                raw.bind(6, try record.possessor.map { try index.party($0, db) })
+                raw.bind(7, record.shipment)
+                raw.bind(8, record.parent.map(id))
+                raw.bind(9, record.parentSince.map(Int64.init))
+                raw.bind(10, record.stateName)
+                raw.bind(11, statusSeq)
+                raw.bind(12, try record.lastSeller.map { try index.party($0, db) })
+                raw.bind(13, Int64(record.ownerSince))
+                try raw.step()
             }
             let insertStay = try db.cachedStatement(sql: "INSERT INTO containment(parent, from_seq, child, to_seq) VALUES (?, ?, ?, NULL)")
             for (child, stay) in openStays { try insertStay.execute(arguments: [stay.parent, Int64(stay.from), child]) }
@@ -94,35 +147,44 @@ public final class BulkLoader {
                                                        try index.party(shipment.to, db),
                                                        JSONValue.array(shipment.items.map { .string($0.canonical) }).canonicalString])
             }
+            // Key order; several events of one unit in one entry: the last one stands, as in an incremental update.
+            try db.execute(sql: """
+                INSERT OR REPLACE INTO unit_events(unit, seq, via, owner, possessor, state, parent)
+                    SELECT unit, seq, via, owner, possessor, state, parent FROM temp.bulk_events ORDER BY unit, seq, rowid;
+                DROP TABLE temp.bulk_events;
+                """)
+            try CustodyIndex.createSecondaryIndexes(db)
         }
         openStays = [:]
         unitIDs = [:]
     }
 }
 
-/// Binds and steps one prepared INSERT of integer columns and one text column, with C calls only.
-struct RawInsert {
+/// Binds and steps a prepared statement with C calls only (no boxing of arguments), for millions of rows.
+struct RawStatement {
     let statement: OpaquePointer
     init(_ statement: OpaquePointer) { self.statement = statement }
 
-    /// `unit, seq, via, owner, possessor, state, parent` as in `unit_events`.
-    func run(_ unit: Int64, _ seq: Int64, _ via: Int64?, _ owner: Int64, _ possessor: Int64?, _ state: String, _ parent: Int64?) throws {
-        sqlite3_reset(statement)
-        bind(1, unit)
-        bind(2, seq)
-        bind(3, via)
-        bind(4, owner)
-        bind(5, possessor)
+    /// Clears the previous step, keeping the bindings until they are replaced.
+    func reset() { sqlite3_reset(statement) }
+
+    /// Binds an integer, or NULL for nil, to parameter `index` (1-based).
+    func bind(_ index: Int32, _ value: Int64?) {
+        if let value { sqlite3_bind_int64(statement, index, value) } else { sqlite3_bind_null(statement, index) }
+    }
+
+    /// Binds a text (copied by SQLite), or NULL for nil, to parameter `index` (1-based).
+    func bind(_ index: Int32, _ value: String?) {
+        guard let value else { sqlite3_bind_null(statement, index); return }
         let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
-        _ = state.withCString { sqlite3_bind_text(statement, 6, $0, -1, transient) }
-        bind(7, parent)
+        _ = value.withCString { sqlite3_bind_text(statement, index, $0, -1, transient) }
+    }
+
+    /// Runs the statement, which must complete in one step (an INSERT).
+    func step() throws {
         let code = sqlite3_step(statement)
         guard code == SQLITE_DONE else {
             throw IndexError("insert failed: \(String(cString: sqlite3_errstr(code)))")
         }
-    }
-
-    private func bind(_ index: Int32, _ value: Int64?) {
-        if let value { sqlite3_bind_int64(statement, index, value) } else { sqlite3_bind_null(statement, index) }
     }
 }

@@ -44,20 +44,34 @@ public struct UnitSummary: Sendable, Hashable {
     public var expiry: String?
 }
 
+/// Container keys read while answering one query, parsed once each (a unit's events name the same few).
+private struct ContainerKeys {
+    var parsed: [String: UnitID] = [:]
+
+    mutating func parse(_ key: String?) throws -> UnitID? {
+        guard let key else { return nil }
+        if let known = parsed[key] { return known }
+        let id = try UnitID(canonical: key)
+        parsed[key] = id
+        return id
+    }
+}
+
 extension CustodyIndex {
     /// Every entry that touched `unit`, directly or through a container it was in, in ledger order.
     public func events(of unit: UnitID) throws -> [IndexedEvent] {
+        // One cached statement: no SQL compiled per lookup, one B-tree descent per table touched.
         try pool.read { db in
-            guard let id = try Int64.fetchOne(db, sql: "SELECT id FROM units WHERE key = ?", arguments: [unit.canonical]) else { return [] }
-            return try Row.fetchAll(db, sql: """
+            var containers = ContainerKeys()
+            return try Row.fetchAll(db.cachedStatement(sql: """
                 SELECT e.seq, v.key AS via, e.owner, e.possessor, e.state, p.key AS parent, x.type, x.segment, x.offset, x.length
                 FROM unit_events e JOIN entries x ON x.seq = e.seq
                 LEFT JOIN units v ON v.id = e.via LEFT JOIN units p ON p.id = e.parent
-                WHERE e.unit = ? ORDER BY e.seq
-                """, arguments: [id]).map { row in
-                IndexedEvent(seq: UInt64(row["seq"] as Int64), via: try (row["via"] as String?).map { try UnitID(canonical: $0) },
+                WHERE e.unit = (SELECT id FROM units WHERE key = ?) ORDER BY e.seq
+                """), arguments: [unit.canonical]).map { row in
+                IndexedEvent(seq: UInt64(row["seq"] as Int64), via: try containers.parse(row["via"]),
                              owner: try gln(row["owner"], db), possessor: try (row["possessor"] as Int64?).map { try gln($0, db) },
-                             state: row["state"], parent: try (row["parent"] as String?).map { try UnitID(canonical: $0) },
+                             state: row["state"], parent: try containers.parse(row["parent"]),
                              type: row["type"],
                              location: FrameLocation(segment: UInt64(row["segment"] as Int64), offset: row["offset"], length: row["length"]))
             }
@@ -84,7 +98,7 @@ extension CustodyIndex {
 
     private func containment(sql: String, _ unit: UnitID) throws -> [ContainmentInterval] {
         try pool.read { db in
-            try Row.fetchAll(db, sql: sql, arguments: [unit.canonical]).map { row in
+            try Row.fetchAll(db.cachedStatement(sql: sql), arguments: [unit.canonical]).map { row in
                 ContainmentInterval(parent: try UnitID(canonical: row["parent"]), child: try UnitID(canonical: row["child"]),
                                     fromSeq: UInt64(row["from_seq"] as Int64), toSeq: (row["to_seq"] as Int64?).map(UInt64.init))
             }

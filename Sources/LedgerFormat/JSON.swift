@@ -253,6 +253,26 @@ struct JSONParser {
 
     mutating func parseString() throws(JSONError) -> String {
         let start = index
+        // Most strings hold no escape: find the closing quote and take the bytes between as they are.
+        var end = start + 1
+        var ascii = true
+        while end < bytes.count {
+            let byte = bytes[end]
+            if byte == UInt8(ascii: "\"") {
+                let decoded: String? = bytes.withUnsafeBufferPointer { buffer in
+                    let content = UnsafeBufferPointer(rebasing: buffer[(start + 1)..<end])
+                    // ASCII is valid UTF-8 as it stands; anything else is validated.
+                    return ascii ? String(decoding: content, as: UTF8.self) : String(validating: content, as: UTF8.self)
+                }
+                guard let decoded else { throw fail("invalid UTF-8 in a string", at: start) }
+                index = end + 1
+                return decoded
+            }
+            if byte == UInt8(ascii: "\\") || byte < 0x20 { break }
+            if byte >= 0x80 { ascii = false }
+            end += 1
+        }
+        // An escape, a control character or no closing quote: byte by byte, failing where the error is.
         index += 1
         var utf8: [UInt8] = []
         while true {

@@ -137,6 +137,39 @@ struct IndexTests {
         }
     }
 
+    @Test("a bulk rebuild answers every identifier's events, containers and contents exactly as the index the appends built")
+    func bulkRebuildMatchesIncremental() throws {
+        try withTemporaryDirectory { directory in
+            let test = try TestLedger.standard(in: directory)
+            let ledger = test.ledger
+            // A bottle destroyed inside a new pallet: two changes to it in one entry (destroyed, then out of the pallet).
+            let pallet = "(00)" + withCheckDigit("10860000000000002")
+            let packed = serials("LOT-0004").map(unit)
+            try ledger.append([ledger.sign(custody("aggregate", "\"parent\":\"\(pallet)\",\"children\":\(jsonList(packed))"), with: test.beta.key)])
+            try ledger.append([ledger.sign(custody("decommission", "\"items\":[\"\(packed[0])\"],\"reason\":\"destroyed\""), with: test.beta.key)])
+            ledger.close()
+            func answers() throws -> [String: String] {
+                let index = try CustodyIndex(path: CustodyIndex.path(in: test.layout))
+                var out: [String: String] = [:]
+                try index.allUnits { record in
+                    out[record.id.canonical] = "\(try index.events(of: record.id)) \(try index.parents(of: record.id)) \(try index.contents(of: record.id))"
+                }
+                return out
+            }
+            let appended = try answers()
+            let writer = try SegmentWriter(layout: test.layout)
+            let (_, _, _, catchUp) = try Ledger.openIndex(layout: test.layout, trustAnchor: nil, forceRebuild: true)
+            writer.close()
+            #expect(catchUp.rebuilt)
+            let rebuilt = try answers()
+            #expect(appended.count == rebuilt.count && appended.count == 6)
+            for (unit, answer) in appended { #expect(rebuilt[unit] == answer, "\(unit)") }
+            let destroyed = try CustodyIndex(path: CustodyIndex.path(in: test.layout)).events(of: try UnitID(canonical: packed[0]))
+            #expect(destroyed.last?.seq == 11 && destroyed.last?.state == "destroyed" && destroyed.last?.parent == nil)
+            #expect(try IndexAudit.differences(layout: test.layout).isEmpty)
+        }
+    }
+
     @Test("an index left behind by a crash catches up from its last entry on open")
     func behindIndex() throws {
         try withTemporaryDirectory { directory in
