@@ -1,0 +1,73 @@
+import ArgumentParser
+import EPCIS
+import LedgerCore
+import LedgerFormat
+
+struct ImportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import",
+        abstract: "Import GS1 EPCIS documents as custody entries signed with a partner key.",
+        discussion: """
+        Each FILE is an EPCIS 2.0 JSON / JSON-LD document. Commissioning, packing/unpacking, shipping \
+        (a sale when source and destination owning_party differ, else a move of possession), receiving, \
+        returning and decommissioning/dispensing/destroying events become commission, aggregate/disaggregate, \
+        transfer/ship, receive, return and decommission entries; other events are reported as skipped. \
+        Every body is signed by the partner the key is registered to, and events by another party are refused. \
+        A document imports whole or not at all; documents are imported one after another and the first refused \
+        one stops the command (exit 2). Nothing is ever fetched (no JSON-LD context). See docs/EPCIS.md.
+
+        Example:
+          ledger import --key acme.key shipment.jsonld
+          ledger import --key acme.key --dry-run --json shipment.jsonld
+        """
+    )
+
+    @OptionGroup var options: DataOptions
+    @Option(help: ArgumentHelp("The importing partner's private key (mode 0600); it signs every entry.", valueName: "KEY"))
+    var key: String
+    @Flag(name: .customLong("dry-run"), help: "Check everything and report what would be appended; write nothing.")
+    var dryRun = false
+    @Flag(help: "Print one JSON report per document (each event: type, eventHash, what is appended or why not).")
+    var json = false
+    @Argument(help: ArgumentHelp("EPCIS documents.", valueName: "FILE"))
+    var files: [String]
+
+    func validate() throws {
+        guard !files.isEmpty else { throw ValidationError("give at least one EPCIS document FILE") }
+    }
+
+    func run() throws {
+        let signingKey = try KeyFiles.readPrivateKey(key)
+        var documents: [EPCISDocument] = []
+        for file in files {
+            documents.append(try EPCISDocument.read(try readInputFile(file, limit: EPCISJSONReader.maxBytes), source: file))
+        }
+        let ledger = try Ledger.open(layout: options.layout, checkpointKey: dryRun ? nil : try options.checkpointKey())
+        defer { ledger.close() }
+        if let recovery = ledger.recovery { FileHandleOutput.standardError("ledger: \(recovery)") }
+        for document in documents {
+            let report = try ledger.importEPCIS(document, key: signingKey, dryRun: dryRun)
+            print(json ? report.json.canonicalString : Self.text(report))
+            if let refusal = report.refusal { throw CommandFailure(status: Status.usage, "refused: \(refusal)") }
+        }
+    }
+
+    static func text(_ report: EPCISImportReport) -> String {
+        var lines: [String] = []
+        let appended = report.events.filter { if case .appended = $0.status { true } else { false } }.count
+        let skipped = report.events.filter { if case .skipped = $0.status { true } else { false } }.count
+        let verb = report.refusal != nil ? "refused, nothing written" : report.dryRun ? "would append \(appended) entries (dry run)" : "appended \(appended) entries"
+        lines.append("\(report.document) (\(report.syntax.rawValue), \(report.events.count) events): \(verb), \(skipped) skipped")
+        for event in report.events {
+            let id = event.eventID.map { " \($0)" } ?? ""
+            switch event.status {
+            case .appended(let type, let seq, let hash):
+                lines.append("  event \(event.index + 1) \(event.eventType)\(id): \(report.dryRun ? "would be entry" : "entry") \(seq) \(type.rawValue) \(hash.prefix(16))…: \(event.summary)")
+            case .skipped(let reason): lines.append("  event \(event.index + 1) \(event.eventType)\(id): skipped: \(reason)")
+            case .refused(let code, let reason): lines.append("  event \(event.index + 1) \(event.eventType)\(id): REFUSED [\(code)]: \(reason)")
+            case .notReached: lines.append("  event \(event.index + 1) \(event.eventType)\(id): not examined")
+            }
+        }
+        return lines.joined(separator: "\n")
+    }
+}
