@@ -54,7 +54,7 @@ let package = Package(
         .testTarget(name: "LedgerCoreTests", dependencies: ["LedgerCore", "LedgerVerify"]),
         .testTarget(name: "FormatVectorTests", dependencies: ["LedgerCore", "LedgerVerify"]),
         .testTarget(name: "LedgerCLITests", dependencies: ["ledger"]),
-        .testTarget(name: "EPCISTests", dependencies: ["EPCIS"]),
+        .testTarget(name: "EPCISTests", dependencies: ["EPCIS"], resources: [.copy("Resources")]),
         .testTarget(name: "CustodyTests", dependencies: ["Custody", "LedgerFormat", "LedgerCrypto"]),
     ]
 )
