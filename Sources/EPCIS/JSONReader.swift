@@ -31,7 +31,7 @@ public enum EPCISJSONReader {
             throw fail("schemaVersion", "bad-document", "must be \"2.0\" for an EPCIS 2.0 JSON document, not \(schemaVersion.compactJSON)")
         }
         guard let creationDate = root["creationDate"]?.stringValue else { throw fail("creationDate", "bad-document", "is required (a date-time)") }
-        guard EPCISTime.instant(creationDate) != nil else {
+        guard EPCISTime.parse(creationDate) != nil else {
             throw fail("creationDate", "bad-document", "\"\(creationDate)\" is not an xsd:dateTime with a time zone")
         }
         guard let body = root["epcisBody"], body.members != nil else { throw fail("epcisBody", "bad-document", "is required (an object)") }
@@ -197,15 +197,14 @@ extension EPCISNode {
 }
 
 extension EPCISDocument {
-    /// Reads a document in whichever syntax its bytes are in: JSON / JSON-LD (first non-blank byte `{`) or XML (`<`).
+    /// Reads a document in whichever syntax its bytes are in: JSON / JSON-LD (first non-blank byte `{`) or
+    /// EPCIS 2.0 / 1.2 XML (`<`).
     public static func read(_ bytes: [UInt8], source: String) throws(EPCISError) -> EPCISDocument {
         var start = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
         while start < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[start]) { start += 1 }
         switch start < bytes.count ? bytes[start] : 0 {
         case UInt8(ascii: "{"): return try EPCISJSONReader.read(bytes, source: source)
-        case UInt8(ascii: "<"):
-            throw EPCISError(document: source, code: "unsupported-syntax",
-                             reason: "is an XML document; this build imports EPCIS 2.0 JSON / JSON-LD only (the XML reader is not part of it yet)")
+        case UInt8(ascii: "<"): return try EPCISXMLReader.read(bytes, source: source)
         default:
             throw EPCISError(document: source, code: "bad-syntax", reason: "is neither EPCIS JSON (starting with '{') nor XML (starting with '<')")
         }

@@ -1,25 +1,12 @@
 import LedgerFormat
 
-/// EPCIS event times: `xsd:dateTime` with a zone, and the event's `eventTimeZoneOffset`.
-public enum EPCISTime {
-    /// Milliseconds since the epoch for an `xsd:dateTime` with a zone (`Z` or `±HH:MM`), any number of
-    /// fractional digits (milliseconds kept); nil when malformed or without a zone.
-    public static func instant(_ text: String) -> Int64? {
-        guard text.utf8.count >= 20, let ms = Timestamp.parse(text) else { return nil }
-        return ms
-    }
-
-    /// Whether `text` is a time-zone offset `±HH:MM` (or `Z`).
-    public static func isOffset(_ text: String) -> Bool { offsetMinutes(text) != nil }
-
-    /// The offset in minutes east of UTC.
+extension EPCISTime {
+    /// The offset `±HH:MM` in minutes east of UTC; nil when it is not an offset.
     public static func offsetMinutes(_ text: String) -> Int? {
-        if text == "Z" { return 0 }
-        let chars = Array(text.utf8)
-        guard chars.count == 6, chars[0] == UInt8(ascii: "+") || chars[0] == UInt8(ascii: "-"), chars[3] == UInt8(ascii: ":"),
-              let hours = Int(String(decoding: chars[1...2], as: UTF8.self)), let minutes = Int(String(decoding: chars[4...5], as: UTF8.self)),
-              hours <= 14, minutes < 60, chars[1...2].allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
-        return (chars[0] == UInt8(ascii: "-") ? -1 : 1) * (hours * 60 + minutes)
+        guard isOffset(text) else { return nil }
+        let c = Array(text.utf8)
+        let minutes = (Int(c[1] - 0x30) * 10 + Int(c[2] - 0x30)) * 60 + Int(c[4] - 0x30) * 10 + Int(c[5] - 0x30)
+        return c[0] == UInt8(ascii: "-") ? -minutes : minutes
     }
 
     /// The instant `ms` written in local time at `offset` (`2023-04-01T02:48:16-05:00`; milliseconds only when not zero).

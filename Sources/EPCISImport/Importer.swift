@@ -135,7 +135,8 @@ struct EventContext {
         try checkQuantities()
         let rawStep = try string("bizStep")
         let step = rawStep.map { CBV.bizStep($0) ?? $0 }
-        var planned = PlannedEvent(index: index, eventType: type, eventID: eventID, eventHash: nil, bizStep: step,
+        let hash = EPCISEventHash.hashID(event, namespaces: document.namespaces)
+        var planned = PlannedEvent(index: index, eventType: type, eventID: eventID, eventHash: hash, bizStep: step,
                                    action: .skip(reason: ""), summary: "")
         func skip(_ reason: String) -> PlannedEvent {
             planned.action = .skip(reason: reason)
@@ -177,14 +178,14 @@ struct EventContext {
             return skip("a \(type) is not a custody event (ownership moves with shipping ObjectEvents)")
         }
         var members = body.1
-        members["epcis"] = provenance().json
+        members["epcis"] = provenance(hash: hash).json
         planned.action = .append(type: body.0, body: .object(members))
         planned.summary = body.2
         return planned
     }
 
     /// The event kept whole, with the prefixes of the extension keys it uses.
-    func provenance() -> EPCISProvenance {
+    func provenance(hash: String) -> EPCISProvenance {
         var namespaces: [String: String] = [:]
         func collect(_ node: EPCISNode) {
             switch node {
@@ -201,12 +202,12 @@ struct EventContext {
             }
         }
         collect(event)
-        return EPCISProvenance(eventHash: nil, eventID: eventID, event: event.compactJSON, namespaces: namespaces)
+        return EPCISProvenance(eventHash: hash, eventID: eventID, event: event.compactJSON, namespaces: namespaces)
     }
 
     func times() throws(EPCISError) -> (Int64, String) {
         guard let text = try string("eventTime") else { throw fail("eventTime", "bad-event", "is required") }
-        guard let instant = EPCISTime.instant(text) else {
+        guard let instant = EPCISTime.parse(text) else {
             throw fail("eventTime", "bad-event", "\"\(text)\" is not an xsd:dateTime with a time zone (e.g. 2023-04-01T07:48:16Z)")
         }
         guard let offset = try string("eventTimeZoneOffset") else { throw fail("eventTimeZoneOffset", "bad-event", "is required (e.g. -05:00)") }

@@ -8,13 +8,13 @@ struct ImportCommand: ParsableCommand {
         commandName: "import",
         abstract: "Import GS1 EPCIS documents as custody entries signed with a partner key.",
         discussion: """
-        Each FILE is an EPCIS 2.0 JSON / JSON-LD document. Commissioning, packing/unpacking, shipping \
+        Each FILE is an EPCIS document: 2.0 JSON / JSON-LD, 2.0 XML or 1.2 XML. Commissioning, packing/unpacking, shipping \
         (a sale when source and destination owning_party differ, else a move of possession), receiving, \
         returning and decommissioning/dispensing/destroying events become commission, aggregate/disaggregate, \
         transfer/ship, receive, return and decommission entries; other events are reported as skipped. \
         Every body is signed by the partner the key is registered to, and events by another party are refused. \
         A document imports whole or not at all; documents are imported one after another and the first refused \
-        one stops the command (exit 2). Nothing is ever fetched (no JSON-LD context). See docs/EPCIS.md.
+        one stops the command (exit 2). Nothing is ever fetched (no JSON-LD context, no XML entity or DTD). See docs/EPCIS.md.
 
         Example:
           ledger import --key acme.key shipment.jsonld

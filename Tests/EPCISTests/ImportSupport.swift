@@ -7,12 +7,6 @@ import LedgerFormat
 import LedgerStore
 import Testing
 
-/// A copied test document's bytes (`Resources/<path>`).
-func resource(_ path: String) throws -> [UInt8] {
-    let url = try #require(Bundle.module.url(forResource: "Resources/" + path, withExtension: nil))
-    return [UInt8](try Data(contentsOf: url))
-}
-
 /// A copied test document read as EPCIS.
 func document(_ path: String) throws -> EPCISDocument {
     try EPCISDocument.read(try resource(path), source: path)
@@ -65,6 +59,11 @@ final class PharmaLedger {
     /// The log's bytes (to prove a refusal wrote nothing).
     func logBytes() throws -> [UInt8] {
         [UInt8](try Data(contentsOf: URL(fileURLWithPath: layout.directory + "/log/00000000000000000000.seg")))
+    }
+
+    /// The body of entry `seq` as JSON.
+    func bodyJSON(_ seq: UInt64) throws -> JSONValue {
+        try JSONValue.parse(try #require(try LedgerReader(layout: layout).entry(seq)).entry.submission.body)
     }
 
     /// The custody body of entry `seq`.

@@ -20,10 +20,11 @@ func palletShipping(buyer: String = "urn:epc:id:sgln:039999.999999.0", extra: St
 
 @Suite("EPCIS import")
 struct ImportTests {
-    @Test("the GS1 US DSCSA example imports into a custody chain whose TI matches the document")
-    func usPharmaExample() throws {
+    @Test("the GS1 US DSCSA example (1.2 XML, and its JSON-LD rendering) imports into a custody chain whose TI matches the document",
+          arguments: ["openepcis/1.2-xml_GS1_US_Pharma_Example_2_2_1_1.xml", "us-pharma-2.2.1.1.jsonld"])
+    func usPharmaExample(path: String) throws {
         let test = try PharmaLedger()
-        let report = try test.ledger.importEPCIS(try document("us-pharma-2.2.1.1.jsonld"), key: test.manufacturerKey)
+        let report = try test.ledger.importEPCIS(try document(path), key: test.manufacturerKey)
         #expect(report.refusal == nil)
         #expect(report.appended.map(\.entry.submission.bodyType) == ["commission", "commission", "aggregate", "aggregate", "aggregate", "aggregate", "transfer"])
         #expect(report.events[5].status == .skipped(reason: "commissioning of logistic units (SSCCs) only: an SSCC comes into existence in the ledger when it is first packed"))
@@ -45,9 +46,33 @@ struct ImportTests {
         let kept = try #require(transfer.epcis)
         #expect(kept.event.contains(#""gs1ushc:dropShipment":"false""#))
         #expect(kept.namespaces == ["gs1ushc": "http://epcis.gs1us.org/hc/ns"])
-        #expect(try EPCISNode.parseJSON(kept.event) == (try document("us-pharma-2.2.1.1.jsonld")).events[7])
+        #expect(try EPCISNode.parseJSON(kept.event) == (try document(path)).events[7])
+        #expect(kept.eventHash == "ni:///sha-256;646b50e766fbef0c1de567b7eb5bd666cbb44d64188a63dc891bba0b5f263758?ver=CBV2.0")
         let verified = try Verifier(layout: test.layout).run()
         #expect(verified.findings.isEmpty)
+    }
+
+    @Test("the XML example and its JSON-LD rendering give the same event hashes and the same custody bodies but for the kept event text")
+    func xmlAndJSONAgree() throws {
+        let xml = try document("openepcis/1.2-xml_GS1_US_Pharma_Example_2_2_1_1.xml")
+        let json = try document("us-pharma-2.2.1.1.jsonld")
+        let xmlLedger = try PharmaLedger(), jsonLedger = try PharmaLedger()
+        let fromXML = try xmlLedger.ledger.importEPCIS(xml, key: xmlLedger.manufacturerKey, dryRun: true)
+        let fromJSON = try jsonLedger.ledger.importEPCIS(json, key: jsonLedger.manufacturerKey, dryRun: true)
+        #expect(fromXML.events.map(\.eventHash) == fromJSON.events.map(\.eventHash))
+        #expect(fromXML.events.allSatisfy { $0.eventHash?.hasPrefix("ni:///sha-256;") == true })
+        _ = try xmlLedger.ledger.importEPCIS(xml, key: xmlLedger.manufacturerKey)
+        _ = try jsonLedger.ledger.importEPCIS(json, key: jsonLedger.manufacturerKey)
+        for seq in UInt64(4)...10 {
+            guard case .object(var left) = try xmlLedger.bodyJSON(seq), case .object(var right) = try jsonLedger.bodyJSON(seq) else {
+                Issue.record("entry \(seq) has no object body")
+                continue
+            }
+            #expect(left["epcis"]?["eventHash"] == right["epcis"]?["eventHash"])
+            left["epcis"] = nil
+            right["epcis"] = nil
+            #expect(left == right, "entry \(seq)")
+        }
     }
 
     @Test("the buyer imports its receiving event: a receive of the open shipment")
