@@ -359,6 +359,7 @@ struct EventContext {
         case (_, "recalled"): reason = .recalled
         case (_, "damaged"): reason = .damaged
         case (_, "dispensed"), (_, "retail_sold"): reason = .dispensed
+        case (_, let name?) where DecommissionReason(rawValue: name) != nil: reason = DecommissionReason(rawValue: name)!
         default:
             throw fail("disposition", "unmapped-event",
                        "decommissioning with disposition \(disposition ?? "none") gives no reason the ledger records (stolen, destroyed, disposed, expired, recalled, damaged, dispensed)")

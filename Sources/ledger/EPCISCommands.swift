@@ -1,4 +1,5 @@
 import ArgumentParser
+import Custody
 import EPCIS
 import LedgerCore
 import LedgerFormat
@@ -69,5 +70,51 @@ struct ImportCommand: ParsableCommand {
             }
         }
         return lines.joined(separator: "\n")
+    }
+}
+
+struct ExportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export",
+        abstract: "Write the custody of a serial (or of a lot) as an EPCIS 2.0 JSON-LD document.",
+        discussion: """
+        The document covers the unit's containment family (every container it was in and everything ever \
+        inside them) and every entry that touched them, in ledger order. An entry imported from EPCIS gives \
+        back its kept event; any other entry the event `ledger import` maps to the same body. The header \
+        carries the product and party master data and the transaction statement. See docs/EPCIS.md.
+
+        Example:
+          ledger export 'urn:epc:id:sgtin:030001.0012345.11' > custody.jsonld
+          ledger export --lot 00300010123455 A123 > lot.jsonld
+        """
+    )
+
+    enum Format: String, ExpressibleByArgument, CaseIterable {
+        case epcisJSON = "epcis-json"
+    }
+
+    @OptionGroup var options: DataOptions
+    @Argument(help: "The serial (SGTIN) or SSCC, in any GS1 form.") var identifier: String?
+    @Option(name: .customLong("lot"), parsing: .upToNextOption, help: ArgumentHelp("Export a whole lot instead.", valueName: "GTIN LOT"))
+    var lot: [String] = []
+    @Option(help: "The output format: epcis-json (EPCIS 2.0 JSON-LD).") var format: Format = .epcisJSON
+
+    func validate() throws {
+        guard (identifier == nil) != lot.isEmpty else { throw ValidationError("give a SERIAL or --lot GTIN LOT (one of them)") }
+        guard lot.isEmpty || lot.count == 2 else { throw ValidationError("--lot takes two values: GTIN LOT") }
+    }
+
+    func run() throws {
+        let query = try CustodyQuery(layout: options.layout)
+        if let notice = query.staleness { FileHandleOutput.standardError("ledger: notice: \(notice)") }
+        let units: [UnitID]
+        if let identifier {
+            units = [try unitID(parsing: identifier)]
+        } else {
+            units = try query.index.lot(gtin: lot[0], lot: lot[1]).map(\.id)
+            guard !units.isEmpty else { throw CommandFailure(status: Status.usage, "no serial of GTIN \(lot[0]) lot \(lot[1]) is in the ledger") }
+        }
+        let document = try query.epcisExport(units: units, creationDate: Timestamp.iso8601(systemClock()))
+        print(document.prettyJSON)
     }
 }

@@ -67,4 +67,27 @@ struct EPCISImportCLITests {
         #expect(result.stdout.hasPrefix("\(Self.exampleXML) (EPCIS 1.2 XML, 8 events): appended 7 entries, 1 skipped\n"))
         expectSuccess(try test.ledger(["verify", "--data", test.data]))
     }
+
+    @Test("ledger export writes the custody as EPCIS JSON-LD that imports into another ledger; --lot exports a lot")
+    func export() throws {
+        let test = try Self.pharmaLedger()
+        defer { test.remove() }
+        expectSuccess(try test.ledger(["import", "--data", test.data, "--key", "mfg.key", Self.exampleXML]))
+        let exported = try test.ledger(["export", "--data", test.data, "https://id.gs1.org/01/00300010123455/21/11"])
+        expectSuccess(exported)
+        try CLI.write(exported.stdout, to: test.directory + "/custody.jsonld")
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(exported.stdout.utf8)) as? [String: Any])
+        #expect((document["epcisBody"] as? [String: Any])?["eventList"].map { ($0 as? [Any])?.count } == 7)
+        let lot = try test.ledger(["export", "--data", test.data, "--lot", "00300010123455", "A123"])
+        expectSuccess(lot)
+        #expect(lot.stdout.components(separatedBy: "\n").filter { !$0.contains("creationDate") }
+                == exported.stdout.components(separatedBy: "\n").filter { !$0.contains("creationDate") })
+        // Into a second ledger with the same partners.
+        let other = try Self.pharmaLedger()
+        defer { other.remove() }
+        expectSuccess(try other.ledger(["import", "--data", other.data, "--key", "mfg.key", test.directory + "/custody.jsonld"]))
+        let again = try other.ledger(["export", "--data", other.data, "urn:epc:id:sgtin:030001.0012345.11"])
+        #expect(again.stdout.components(separatedBy: "\n").filter { !$0.contains("creationDate") }
+                == exported.stdout.components(separatedBy: "\n").filter { !$0.contains("creationDate") })
+    }
 }
