@@ -91,6 +91,35 @@ struct ImportTests {
         #expect(receive.epcis?.eventID == "urn:uuid:1")
     }
 
+    @Test("returns and destruction: the buyer receives, returns the pallet, the seller receives it back and destroys a bottle")
+    func returnAndDestroy() throws {
+        let test = try PharmaLedger()
+        _ = try test.ledger.importEPCIS(try document("us-pharma-2.2.1.1.jsonld"), key: test.manufacturerKey)
+        func event(_ step: String, _ action: String, _ epc: String, _ time: String, _ extra: String = "") -> String {
+            #"{"type": "ObjectEvent", "eventTime": "\#(time)", "eventTimeZoneOffset": "-05:00", "epcList": ["\#(epc)"], "action": "\#(action)", "bizStep": "\#(step)"\#(extra)}"#
+        }
+        let pallet = "urn:epc:id:sscc:030001.41234567890"
+        let steps: [(String, Bool)] = [
+            (event("receiving", "OBSERVE", pallet, "2023-04-02T10:00:00-05:00"), true),
+            (event("returning", "OBSERVE", pallet, "2023-04-03T10:00:00-05:00",
+                   #", "disposition": "returned", "destinationList": [{"type": "owning_party", "destination": "urn:epc:id:pgln:030001.111111"}]"#), true),
+            (event("receiving", "OBSERVE", pallet, "2023-04-04T10:00:00-05:00"), false),
+            (event("destroying", "DELETE", "urn:epc:id:sgtin:030001.0012345.11", "2023-04-05T10:00:00-05:00"), false),
+        ]
+        for (index, (json, byWholesaler)) in steps.enumerated() {
+            let report = try test.ledger.importEPCIS(try document(json: epcisJSON([json]), name: "step\(index).jsonld"),
+                                                     key: byWholesaler ? test.wholesalerKey : test.manufacturerKey)
+            #expect(report.refusal == nil, "step \(index): \(report.refusal?.description ?? "")")
+        }
+        guard case .return(let returned) = try test.body(12) else { Issue.record("entry 12 is not a return"); return }
+        #expect(returned.to == PharmaLedger.manufacturer)
+        #expect(returned.reason == "returned (EPCIS disposition returned)")
+        guard case .decommission(let destroyed) = try test.body(14) else { Issue.record("entry 14 is not a decommission"); return }
+        #expect(destroyed.reason == .destroyed)
+        #expect(destroyed.items == [.sgtin(gtin: "00300010123455", serial: "11")])
+        #expect(try Verifier(layout: test.layout).run().findings.isEmpty)
+    }
+
     @Test("a refused event refuses the whole document: nothing is written, and the error names document, event, eventID and reason")
     func atomicRefusal() throws {
         let test = try PharmaLedger()
