@@ -42,6 +42,14 @@ public struct EPCISImporter: Sendable {
     public let statementAffirmed: Bool
     /// The statement's legal notice, when given.
     public let legalNotice: String?
+    /// Event hash IDs already recorded in the ledger → their entry's sequence number, for the events the
+    /// document declares erroneous (`errorDeclaration`); filled by the caller, which can read the log.
+    public var recordedEvents: [String: UInt64] = [:]
+
+    /// The event hash IDs of the document's events that carry an `errorDeclaration`.
+    public var declaredErroneous: [String] {
+        document.events.filter { $0["errorDeclaration"] != nil }.map { EPCISEventHash.hashID($0, namespaces: document.namespaces) }
+    }
 
     /// Reads the header: master data, the transaction statement, and the SBDH sender, which (when it names a
     /// GLN) must be the importing partner.
@@ -146,9 +154,12 @@ struct EventContext {
         if let declaration = event["errorDeclaration"] {
             let reason = declaration["reason"]?.stringValue.map { CBV.errorReason($0) ?? $0 } ?? "no reason given"
             let corrective = declaration["correctiveEventIDs"]?.arrayValue?.compactMap(\.stringValue) ?? []
+            let recorded = importer.recordedEvents[hash].map {
+                "; the event is entry \($0) of this ledger, which stays (the log is append-only): corrective events correct it"
+            } ?? "; this ledger never recorded the event"
             return skip("an error declaration (reason \(reason)) says this event was erroneous, so it is not applied"
                         + (corrective.isEmpty ? "" : "; its corrective events \(corrective.joined(separator: ", ")) are imported on their own")
-                        + "; an entry already in the ledger is never erased (record a corrective event)")
+                        + recorded)
         }
         let time = EPCISTime.local(eventTime, offset: offset)
         let body: (CustodyBodyType, [String: JSONValue], String)

@@ -194,7 +194,7 @@ struct ImportTests {
         guard case .appended(.transfer, let seq, _) = report.events[7].status else { Issue.record("event 8 would not be a transfer"); return }
         #expect(seq == 10)
         #expect(report.events[8].status == .skipped(reason: "bizStep inspecting with action OBSERVE changes neither ownership, possession, containment nor existence in the ledger"))
-        #expect(report.events[9].status == .skipped(reason: "an error declaration (reason incorrect_data) says this event was erroneous, so it is not applied; its corrective events urn:uuid:fix-1 are imported on their own; an entry already in the ledger is never erased (record a corrective event)"))
+        #expect(report.events[9].status == .skipped(reason: "an error declaration (reason incorrect_data) says this event was erroneous, so it is not applied; its corrective events urn:uuid:fix-1 are imported on their own; this ledger never recorded the event"))
         #expect(report.events[10].status == .skipped(reason: "a TransactionEvent is not a custody event (ownership moves with shipping ObjectEvents)"))
         let json = report.json
         #expect(json["outcome"] == .string("would-import"))
@@ -203,6 +203,21 @@ struct ImportTests {
         #expect(json["events"]?.arrayValue?[8]["outcome"] == .string("skipped"))
         // The dry run left the custody state as it was: the real import still works.
         #expect(try test.ledger.importEPCIS(doc, key: test.manufacturerKey).appended.count == 7)
+    }
+
+    @Test("an error declaration of an event the ledger recorded names its entry, which stays; the declared event is not applied again")
+    func errorDeclarationOfRecordedEvent() throws {
+        let test = try PharmaLedger()
+        let example = try document("us-pharma-2.2.1.1.jsonld")
+        _ = try test.ledger.importEPCIS(example, key: test.manufacturerKey)
+        guard case .object(var members) = example.events[7] else { Issue.record("no event"); return }
+        members.append(.init("errorDeclaration", .object([.init("declarationTime", .string("2023-04-02T00:00:00Z")),
+                                                          .init("reason", .string("incorrect_data"))])))
+        var declaration = example
+        declaration.events = [.object(members)]
+        let report = try test.ledger.importEPCIS(declaration, key: test.manufacturerKey)
+        #expect(report.refusal == nil && report.appended.isEmpty)
+        #expect(report.events[0].status == .skipped(reason: "an error declaration (reason incorrect_data) says this event was erroneous, so it is not applied; the event is entry 10 of this ledger, which stays (the log is append-only): corrective events correct it"))
     }
 
     @Test("identifiers may be GS1 Digital Link URIs on any host; parties PGLNs")
