@@ -220,6 +220,24 @@ struct ImportTests {
         #expect(report.events[0].status == .skipped(reason: "an error declaration (reason incorrect_data) says this event was erroneous, so it is not applied; the event is entry 10 of this ledger, which stays (the log is append-only): corrective events correct it"))
     }
 
+    @Test("legacy GS1 US R1.1 commissioning: lot, expiry and product master data in gs1ushc elements of the ILMD")
+    func legacyILMD() throws {
+        let test = try PharmaLedger()
+        let event = #"""
+            {"type": "ObjectEvent", "eventTime": "2019-04-03T04:32:12Z", "eventTimeZoneOffset": "-04:00", "action": "ADD", "bizStep": "commissioning",
+             "epcList": ["urn:epc:id:sgtin:030001.0012345.A1"],
+             "ilmd": {"gs1ushc:tradeItemMasterData": {"gs1ushc:additionalTradeItemIdentification": {"gs1ushc:additionalTradeItemIdentificationValue": "0001012345"},
+                      "gs1ushc:drugName": "Epcistra", "gs1ushc:dosageForm": "Tablet", "gs1ushc:strength": "10mg", "gs1ushc:containerSize": "400 cc"},
+                      "gs1ushc:lotNumber": "19030145", "gs1ushc:itemExpirationDate": "2021-03-31"}}
+            """#
+        let report = try test.ledger.importEPCIS(try document(json: epcisJSON([event]), name: "legacy.jsonld"), key: test.manufacturerKey)
+        #expect(report.refusal == nil)
+        guard case .commission(let commission) = try test.body(4) else { Issue.record("entry 4 is not a commission"); return }
+        #expect(commission.lot == "19030145" && commission.expiry == "2021-03-31")
+        // An unhyphenated NDC does not say its layout, so it is left out (the GTIN embeds it).
+        #expect(commission.product == ProductMaster(name: "Epcistra", strength: "10mg", dosageForm: "Tablet", containerSize: "400 cc"))
+    }
+
     @Test("identifiers may be GS1 Digital Link URIs on any host; parties PGLNs")
     func digitalLink() throws {
         let test = try PharmaLedger()
