@@ -42,7 +42,7 @@ let package = Package(
             ]
         ),
         // Benchmarks (run by tools/bench-*.sh in release mode; never by the tests).
-        .executableTarget(name: "ledger-bench", dependencies: ["LedgerCore", "LedgerVerify", "Custody", "CustodyIndex"]),
+        .executableTarget(name: "ledger-bench", dependencies: ["LedgerCore", "LedgerVerify", "Custody", "CustodyIndex", "EPCIS"]),
         .testTarget(
             name: "LedgerCryptoTests",
             dependencies: ["LedgerCrypto"],

@@ -62,7 +62,8 @@ public struct XMLNodeElement: Sendable {
     public var attributes: [XMLNodeAttribute]
     /// Child elements in document order.
     public var children: [XMLNodeElement]
-    /// The character data directly inside this element, entities decoded; "" when it is all whitespace.
+    /// The character data directly inside this element, entities decoded, segments of whitespace alone
+    /// (indentation between child elements) dropped; "" when there is none.
     public var text: String
     /// Byte offset of the element's `<`, for error locations.
     public var offset: Int
@@ -196,7 +197,7 @@ struct XMLByteParser {
 
     mutating func parseElement() throws(EPCISError) -> XMLNodeElement {
         // An explicit stack instead of recursion: depth is bounded by limits, not by the thread's stack.
-        var stack: [(element: XMLNodeElement, qname: ArraySlice<UInt8>, bindingCount: Int, text: [UInt8])] = []
+        var stack: [(element: XMLNodeElement, qname: ArraySlice<UInt8>, bindingCount: Int, text: PendingText)] = []
         while true {
             // At `<` of a start tag.
             let start = position
@@ -211,7 +212,7 @@ struct XMLByteParser {
                 if stack.count + 1 > limits.maxDepth {
                     throw error("xml-too-deep", at: start, "elements are nested more than \(limits.maxDepth) deep")
                 }
-                stack.append((open.element, qname, open.bindingCount, []))
+                stack.append((open.element, qname, open.bindingCount, PendingText()))
             }
             // Content until the next start tag, or the end tags that close elements.
             while true {
@@ -238,7 +239,8 @@ struct XMLByteParser {
                         throw error("xml-mismatched-tag", at: endStart,
                                     "end tag </\(String(decoding: name, as: UTF8.self))> does not match start tag <\(String(decoding: closed.qname, as: UTF8.self))> (line \(XMLLineIndex(bytes).location(closed.element.offset).line))")
                     }
-                    closed.element.text = try textString(closed.text, at: closed.element.offset)
+                    let run = closed.text.single.map { bytes[$0] } ?? closed.text.buffer[...]
+                    closed.element.text = try textString(run, at: closed.element.offset)
                     bindings.removeLast(bindings.count - closed.bindingCount)
                     if stack.isEmpty { return closed.element }
                     stack[stack.count - 1].element.children.append(closed.element)
@@ -249,7 +251,7 @@ struct XMLByteParser {
                     guard let end = find("]]>", from: position + 9) else {
                         throw error("xml-syntax", at: cdataStart, "CDATA section is not closed with \"]]>\"")
                     }
-                    stack[stack.count - 1].text.append(contentsOf: bytes[(position + 9)..<end])
+                    stack[stack.count - 1].text.append(bytes[(position + 9)..<end], from: bytes)
                     position = end + 3
                 } else if matches("<!DOCTYPE") || matches("<!doctype") {
                     throw error("xml-doctype-refused", at: position,
@@ -265,16 +267,19 @@ struct XMLByteParser {
         }
     }
 
-    /// Character data up to the next `<`, entities decoded, appended to `text`.
-    mutating func readText(into text: inout [UInt8]) throws(EPCISError) {
+    /// Character data up to the next `<`, entities decoded, appended to `text`; a segment of whitespace
+    /// alone (indentation between tags) is skipped.
+    mutating func readText(into text: inout PendingText) throws(EPCISError) {
         let count = bytes.count
+        while position < count, isSpace(bytes[position]) { position += 1 }
+        if position < count, bytes[position] == UInt8(ascii: "<") { return }
         var runStart = position
         while position < count {
             let byte = bytes[position]
             if byte == UInt8(ascii: "<") { break }
             if byte == UInt8(ascii: "&") {
-                text.append(contentsOf: bytes[runStart..<position])
-                try decodeReference(into: &text)
+                text.append(bytes[runStart..<position], from: bytes)
+                try decodeReference(into: &text.buffer)
                 runStart = position
                 continue
             }
@@ -283,7 +288,7 @@ struct XMLByteParser {
             }
             position += 1
         }
-        text.append(contentsOf: bytes[runStart..<position])
+        if text.isEmpty { text.single = runStart..<position } else { text.append(bytes[runStart..<position], from: bytes) }
     }
 
     /// Decodes `&...;` at `position` (the five predefined entities and character references only).
@@ -411,13 +416,23 @@ struct XMLByteParser {
         return prefix.isEmpty ? "" : nil
     }
 
-    func split(_ qname: ArraySlice<UInt8>, at offset: Int) throws(EPCISError) -> (String, String) {
-        guard let colon = qname.firstIndex(of: UInt8(ascii: ":")) else { return ("", String(decoding: qname, as: UTF8.self)) }
+    mutating func split(_ qname: ArraySlice<UInt8>, at offset: Int) throws(EPCISError) -> (String, String) {
+        guard let colon = qname.firstIndex(of: UInt8(ascii: ":")) else { return ("", string(qname)) }
         let local = qname[(colon + 1)...]
         guard colon > qname.startIndex, !local.isEmpty, !local.contains(UInt8(ascii: ":")) else {
             throw error("xml-namespace", at: offset, "name \(String(decoding: qname, as: UTF8.self)) is not a valid qualified name (prefix:local)")
         }
-        return (String(decoding: qname[..<colon], as: UTF8.self), String(decoding: local, as: UTF8.self))
+        return (string(qname[..<colon]), string(local))
+    }
+
+    /// Element and attribute names seen so far, so each distinct name is one String shared by all elements.
+    var names: [ArraySlice<UInt8>: String] = [:]
+
+    mutating func string(_ name: ArraySlice<UInt8>) -> String {
+        if let known = names[name] { return known }
+        let text = String(decoding: name, as: UTF8.self)
+        if names.count < 4096 { names[name] = text }
+        return text
     }
 
     mutating func readName(what: String) throws(EPCISError) -> ArraySlice<UInt8> {
@@ -465,11 +480,11 @@ struct XMLByteParser {
         }
         value.append(contentsOf: bytes[runStart..<position])
         position += 1
-        return try textString(value, at: start)
+        return try textString(value[...], at: start)
     }
 
     /// The text as a String ("" when it is all whitespace); refuses invalid UTF-8 and control characters.
-    func textString(_ text: [UInt8], at offset: Int) throws(EPCISError) -> String {
+    func textString(_ text: ArraySlice<UInt8>, at offset: Int) throws(EPCISError) -> String {
         var allSpace = true
         for byte in text where !isSpace(byte) {
             allSpace = false
@@ -522,6 +537,22 @@ struct XMLByteParser {
             index += 1
         }
         return nil
+    }
+}
+
+/// An element's character data while it is read: one run of the input when it is that (no copy), else a buffer.
+struct PendingText {
+    var single: Range<Int>?
+    var buffer: [UInt8] = []
+
+    var isEmpty: Bool { single == nil && buffer.isEmpty }
+
+    mutating func append(_ run: ArraySlice<UInt8>, from bytes: [UInt8]) {
+        if let single {
+            buffer.append(contentsOf: bytes[single])
+            self.single = nil
+        }
+        buffer.append(contentsOf: run)
     }
 }
 
