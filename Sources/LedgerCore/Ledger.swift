@@ -28,7 +28,7 @@ public final class Ledger {
     /// Who may sign, as of the newest entry.
     public private(set) var registry: Registry
     /// Where every identifier stands, as of the newest entry (an overlay over `index`).
-    public private(set) var custody: CustodyState
+    public internal(set) var custody: CustodyState
     /// The persistent custody index, updated after every append.
     public let index: CustodyIndex
     /// The stored RFC 9162 Merkle tree over the entries, extended after every append.
@@ -274,50 +274,63 @@ public final class Ledger {
         custody.beginBatch()
         do {
             for (index, item) in pending.enumerated() {
-                let source = sources?[index] ?? "input \(index + 1)"
-                try Self.checkForm(item.submission, source: source)
-                // The entry exactly as the writer will write it, so its hash is known to the rules.
-                let entry = Entry(seq: seq, appendedAt: now, prevHash: previousHash, submission: item.submission, signature: item.signature)
-                let hash = entry.hash
-                do {
-                    try scratch.checkSignature(of: entry)
-                    try scratch.apply(entry)
-                } catch {
-                    throw InputError(source: source, reason: error.message, code: error.code)
-                }
-                let body: CustodyBody?
-                do { body = try CustodyBody.parse(type: entry.submission.bodyType, body: entry.submission.body) } catch {
-                    throw InputError(source: source, reason: error.description, code: "bad-body")
-                }
-                if let body {
-                    do { try custody.apply(body, entry: entry, hash: hash, registry: scratch) } catch {
-                        var reason = error.message
-                        if let unit = error.unit, !reason.contains(unit) { reason += " (\(unit))" }
-                        throw InputError(source: source, reason: reason, code: error.code.rawValue)
-                    }
-                }
-                previousHash = hash
+                previousHash = try check(item, source: sources?[index] ?? "input \(index + 1)", seq: seq, now: now,
+                                         previousHash: previousHash, registry: &scratch)
                 seq += 1
             }
-            let appended = try writer.append(pending, now: now)
-            custody.commitBatch()
-            registry = scratch
-            do {
-                try index.commit(entries: appended, changes: custody.takeChanges())
-            } catch {
-                indexError = error
-            }
-            do {
-                try merkle.append(leafHashes: appended.map { Merkle.leafHash($0.entry.canonicalBytes) })
-                try writeCheckpoint()
-            } catch {
-                indexError = error
-            }
-            return appended
+            return try write(pending, now: now, registry: scratch)
         } catch {
             custody.rollbackBatch()
             throw error
         }
+    }
+
+    /// Checks one submission of a batch (inside `custody.beginBatch()`) as entry `seq` appended at `now` after
+    /// `previousHash`: form, registry rules against `registry` (the batch's scratch copy, updated), custody
+    /// rules (applied to the batch's journaled state). Returns the entry's hash.
+    func check(_ item: PendingEntry, source: String, seq: UInt64, now: Int64, previousHash: [UInt8], registry scratch: inout Registry) throws -> [UInt8] {
+        try Self.checkForm(item.submission, source: source)
+        // The entry exactly as the writer will write it, so its hash is known to the rules.
+        let entry = Entry(seq: seq, appendedAt: now, prevHash: previousHash, submission: item.submission, signature: item.signature)
+        let hash = entry.hash
+        do {
+            try scratch.checkSignature(of: entry)
+            try scratch.apply(entry)
+        } catch {
+            throw InputError(source: source, reason: error.message, code: error.code)
+        }
+        let body: CustodyBody?
+        do { body = try CustodyBody.parse(type: entry.submission.bodyType, body: entry.submission.body) } catch {
+            throw InputError(source: source, reason: error.description, code: "bad-body")
+        }
+        if let body {
+            do { try custody.apply(body, entry: entry, hash: hash, registry: scratch) } catch {
+                var reason = error.message
+                if let unit = error.unit, !reason.contains(unit) { reason += " (\(unit))" }
+                throw InputError(source: source, reason: reason, code: error.code.rawValue)
+            }
+        }
+        return hash
+    }
+
+    /// Writes a checked batch (one sync), commits its custody changes, then updates the index, the Merkle
+    /// store and the checkpoint. The caller rolls the custody batch back if this throws.
+    func write(_ pending: [PendingEntry], now: Int64, registry scratch: Registry) throws -> [AppendedEntry] {
+        let appended = try writer.append(pending, now: now)
+        custody.commitBatch()
+        registry = scratch
+        do {
+            try index.commit(entries: appended, changes: custody.takeChanges())
+        } catch {
+            indexError = error
+        }
+        do {
+            try merkle.append(leafHashes: appended.map { Merkle.leafHash($0.entry.canonicalBytes) })
+            try writeCheckpoint()
+        } catch {
+            indexError = error
+        }
+        return appended
     }
 
     /// Completes a body before signing where the ledger can: a transfer without `products` (TI) or

@@ -26,6 +26,7 @@ struct LedgerCommand: ParsableCommand {
             ShowCommand.self, LogCommand.self, VerifyCommand.self, CustodyCommand.self, LotCommand.self,
             HoldingsCommand.self, IndexCommand.self, IdCommand.self, DemoCommand.self, OperatorKeyCommand.self,
             CheckpointCommand.self, ProveCommand.self, ReceiptCommand.self, VerifyReceiptCommand.self,
+            ImportCommand.self, ExportCommand.self,
         ]
     )
 
