@@ -30,6 +30,18 @@ struct EventHashTests {
         }
     }
 
+    @Test("the JSON-LD forms of the reference examples give the same pre-hash strings and IDs as their XML forms",
+          arguments: ["ReferenceEventHashAlgorithm", "epcisDocWithShippingAndTransportingEvent"])
+    func referenceExamplesJSONLD(stem: String) throws {
+        let expected = try #require(try ExpectedHashes.load()[stem])
+        let document = try EPCISJSONReader.read(try resource("event-hash/\(stem).jsonld"), source: "\(stem).jsonld")
+        #expect(document.events.count == expected.hashes.count)
+        for (index, event) in document.events.enumerated() where index < expected.hashes.count {
+            #expect(EPCISEventHash.preHash(event, namespaces: document.namespaces) == expected.prehashes[index], "event \(index + 1) of \(stem).jsonld")
+            #expect(EPCISEventHash.hashID(event, namespaces: document.namespaces) == expected.hashes[index])
+        }
+    }
+
     @Test("the expected-hash file covers four examples, five events")
     func expectationsAreAllThere() throws {
         let all = try ExpectedHashes.load()
