@@ -51,27 +51,49 @@ public struct XMLDocumentTree: Sendable {
 
 /// One element: its expanded name, the prefix it was written with, attributes, child elements and
 /// the character data directly inside it (text segments concatenated; CDATA included).
-public struct XMLNodeElement: Sendable {
+///
+/// A class, immutable once parsed, so that walking a large tree shares nodes instead of copying them.
+public final class XMLNodeElement: Sendable {
     /// The namespace URI ("" when the element is in no namespace).
-    public var namespace: String
+    public let namespace: String
     /// The prefix as written ("" when none).
-    public var prefix: String
+    public let prefix: String
     /// The local name.
-    public var localName: String
+    public let localName: String
     /// Attributes in document order (namespace declarations excluded).
-    public var attributes: [XMLNodeAttribute]
+    public let attributes: [XMLNodeAttribute]
     /// Child elements in document order.
-    public var children: [XMLNodeElement]
+    public let children: [XMLNodeElement]
     /// The character data directly inside this element, entities decoded, segments of whitespace alone
     /// (indentation between child elements) dropped; "" when there is none.
-    public var text: String
+    public let text: String
     /// Byte offset of the element's `<`, for error locations.
-    public var offset: Int
+    public let offset: Int
+
+    init(_ open: OpenElement, text: String) {
+        namespace = open.namespace
+        prefix = open.prefix
+        localName = open.localName
+        attributes = open.attributes
+        children = open.children
+        self.text = text
+        offset = open.offset
+    }
 
     /// The value of the unqualified attribute `name`, or nil.
     public func attribute(_ name: String) -> String? {
         attributes.first { $0.namespace.isEmpty && $0.localName == name }?.value
     }
+}
+
+/// An element while its content is read.
+struct OpenElement {
+    var namespace: String
+    var prefix: String
+    var localName: String
+    var attributes: [XMLNodeAttribute]
+    var children: [XMLNodeElement]
+    var offset: Int
 }
 
 /// One attribute of an element.
@@ -197,14 +219,13 @@ struct XMLByteParser {
 
     mutating func parseElement() throws(EPCISError) -> XMLNodeElement {
         // An explicit stack instead of recursion: depth is bounded by limits, not by the thread's stack.
-        var stack: [(element: XMLNodeElement, qname: ArraySlice<UInt8>, bindingCount: Int, text: PendingText)] = []
+        var stack: [(element: OpenElement, qname: ArraySlice<UInt8>, bindingCount: Int, text: PendingText)] = []
         while true {
             // At `<` of a start tag.
             let start = position
             let (open, qname, selfClosing) = try parseStartTag()
             if selfClosing {
-                var element = open.element
-                element.text = ""
+                let element = XMLNodeElement(open.element, text: "")
                 if stack.isEmpty { return element }
                 bindings.removeLast(bindings.count - open.bindingCount)
                 stack[stack.count - 1].element.children.append(element)
@@ -234,16 +255,16 @@ struct XMLByteParser {
                         throw error("xml-syntax", at: endStart, "end tag </\(String(decoding: name, as: UTF8.self))> is not closed with \">\"")
                     }
                     position += 1
-                    var closed = stack.removeLast()
+                    let closed = stack.removeLast()
                     guard name.elementsEqual(closed.qname) else {
                         throw error("xml-mismatched-tag", at: endStart,
                                     "end tag </\(String(decoding: name, as: UTF8.self))> does not match start tag <\(String(decoding: closed.qname, as: UTF8.self))> (line \(XMLLineIndex(bytes).location(closed.element.offset).line))")
                     }
                     let run = closed.text.single.map { bytes[$0] } ?? closed.text.buffer[...]
-                    closed.element.text = try textString(run, at: closed.element.offset)
+                    let element = XMLNodeElement(closed.element, text: try textString(run, at: closed.element.offset))
                     bindings.removeLast(bindings.count - closed.bindingCount)
-                    if stack.isEmpty { return closed.element }
-                    stack[stack.count - 1].element.children.append(closed.element)
+                    if stack.isEmpty { return element }
+                    stack[stack.count - 1].element.children.append(element)
                 } else if matches("<!--") {
                     try skipComment()
                 } else if matches("<![CDATA[") {
@@ -324,7 +345,7 @@ struct XMLByteParser {
 
     /// A start tag at `position`: the element with its attributes resolved, its qualified name, and
     /// whether it closed itself (`/>`). Namespace bindings it declares are pushed.
-    mutating func parseStartTag() throws(EPCISError) -> (open: (element: XMLNodeElement, bindingCount: Int), qname: ArraySlice<UInt8>, selfClosing: Bool) {
+    mutating func parseStartTag() throws(EPCISError) -> (open: (element: OpenElement, bindingCount: Int), qname: ArraySlice<UInt8>, selfClosing: Bool) {
         let start = position
         position += 1
         let qname = try readName(what: "element name")
@@ -404,8 +425,8 @@ struct XMLByteParser {
             }
             attributes.append(XMLNodeAttribute(namespace: attributeNamespace, prefix: attributePrefix, localName: attributeLocal, value: attribute.value))
         }
-        let element = XMLNodeElement(namespace: namespace, prefix: prefix, localName: local, attributes: attributes,
-                                     children: [], text: "", offset: start)
+        let element = OpenElement(namespace: namespace, prefix: prefix, localName: local, attributes: attributes,
+                                  children: [], offset: start)
         return ((element, bindingCount), qname, selfClosing)
     }
 
