@@ -85,6 +85,11 @@ struct PreHashBuilder {
         "destination.type": "https://ref.gs1.org/cbv/SDT-", "sensorReport.type": "https://gs1.org/voc/",
     ]
 
+    /// Fields written in the standard part, as `ilmd`, or not at all.
+    static let knownFields = Set(PropertyOrder.event.map(\.0)).union(PropertyOrder.excluded).union(["ilmd"])
+    /// Standard fields whose values are timestamps (the reference implementation's "name contains time, not offset").
+    static let timeFields: Set<String> = ["eventTime", "time", "startTime", "endTime"]
+
     mutating func event(_ event: EPCISNode) -> String {
         let members = event.members ?? []
         var out = "eventType=" + (event["type"]?.stringValue ?? "")
@@ -96,8 +101,7 @@ struct PreHashBuilder {
         }
         if let ilmd = event["ilmd"] { out += generic("ilmd", ilmd) }
         out += fieldExtensions
-        let known = Set(PropertyOrder.event.map(\.0)).union(PropertyOrder.excluded).union(["ilmd"])
-        out += sortedGeneric(members.filter { !known.contains($0.key) })
+        out += sortedGeneric(members.filter { !Self.knownFields.contains($0.key) })
         return out
     }
 
@@ -229,7 +233,7 @@ struct PreHashBuilder {
         return "{" + uri + "}" + local
     }
 
-    func isExtensionKey(_ key: String) -> Bool { key.contains(":") }
+    func isExtensionKey(_ key: String) -> Bool { key.utf8.contains(UInt8(ascii: ":")) }
 
     // MARK: Values
 
@@ -245,17 +249,18 @@ struct PreHashBuilder {
     /// A value in canonical form: timestamps for `*time*` fields, then CURIEs, CBV URNs, bare CBV
     /// values, numbers and GS1 identifiers.
     func canonical(_ text: String, field: String, vocabularyKey: String?) -> String {
-        let lower = field.lowercased()
-        if vocabularyKey != nil, lower.contains("time"), !lower.contains("offset") {
+        if vocabularyKey != nil, Self.timeFields.contains(field) {
             return EPCISTime.canonical(text) ?? text
         }
         var value = text
         if value.hasPrefix("gs1:") { value = "https://gs1.org/voc/" + value.dropFirst(4) }
         else if value.hasPrefix("cbv:") { value = "https://ref.gs1.org/cbv/" + value.dropFirst(4) }
-        else if let key = vocabularyKey, let base = Self.bareVocabulary[key], !value.contains(":") { value = base + value }
-        for (urn, web) in Self.cbvURNs where value.hasPrefix(urn) {
-            value = web + value.dropFirst(urn.count)
-            break
+        else if let key = vocabularyKey, let base = Self.bareVocabulary[key], !value.utf8.contains(UInt8(ascii: ":")) { value = base + value }
+        if value.hasPrefix("urn:epcglobal:cbv:") {
+            for (urn, web) in Self.cbvURNs where value.hasPrefix(urn) {
+                value = web + value.dropFirst(urn.count)
+                break
+            }
         }
         if let number = CanonicalNumber.format(value) { return number }
         return CanonicalIdentifier.digitalLink(value) ?? value
@@ -311,9 +316,12 @@ enum CanonicalNumber {
 /// EPC URIs and Digital Links in the pre-hash: the canonical `https://id.gs1.org` Digital Link at the
 /// finest level (serial over lot), without query string or expiry.
 enum CanonicalIdentifier {
+    /// Expiry dates are dropped from the canonical form, so the date that places two-digit years does not matter.
+    static let referenceDate = try! CalendarDate(year: 2000, month: 1, day: 1)
+
     static func digitalLink(_ text: String) -> String? {
         guard text.hasPrefix("urn:epc:") || text.hasPrefix("https://") || text.hasPrefix("http://") else { return nil }
-        guard let identifier = try? GS1Identifier.parse(text) else { return nil }
+        guard let identifier = try? GS1Identifier.parse(text, referenceDate: referenceDate) else { return nil }
         let host = "https://id.gs1.org"
         switch identifier {
         case .sgtin(let sgtin, _, _): return "\(host)/01/\(sgtin.gtin.digits)/21/\(encode(sgtin.serial.value))"

@@ -51,26 +51,49 @@ public struct XMLDocumentTree: Sendable {
 
 /// One element: its expanded name, the prefix it was written with, attributes, child elements and
 /// the character data directly inside it (text segments concatenated; CDATA included).
-public struct XMLNodeElement: Sendable {
+///
+/// A class, immutable once parsed, so that walking a large tree shares nodes instead of copying them.
+public final class XMLNodeElement: Sendable {
     /// The namespace URI ("" when the element is in no namespace).
-    public var namespace: String
+    public let namespace: String
     /// The prefix as written ("" when none).
-    public var prefix: String
+    public let prefix: String
     /// The local name.
-    public var localName: String
+    public let localName: String
     /// Attributes in document order (namespace declarations excluded).
-    public var attributes: [XMLNodeAttribute]
+    public let attributes: [XMLNodeAttribute]
     /// Child elements in document order.
-    public var children: [XMLNodeElement]
-    /// The character data directly inside this element, entities decoded; "" when it is all whitespace.
-    public var text: String
+    public let children: [XMLNodeElement]
+    /// The character data directly inside this element, entities decoded, segments of whitespace alone
+    /// (indentation between child elements) dropped; "" when there is none.
+    public let text: String
     /// Byte offset of the element's `<`, for error locations.
-    public var offset: Int
+    public let offset: Int
+
+    init(_ open: OpenElement, text: String) {
+        namespace = open.namespace
+        prefix = open.prefix
+        localName = open.localName
+        attributes = open.attributes
+        children = open.children
+        self.text = text
+        offset = open.offset
+    }
 
     /// The value of the unqualified attribute `name`, or nil.
     public func attribute(_ name: String) -> String? {
         attributes.first { $0.namespace.isEmpty && $0.localName == name }?.value
     }
+}
+
+/// An element while its content is read.
+struct OpenElement {
+    var namespace: String
+    var prefix: String
+    var localName: String
+    var attributes: [XMLNodeAttribute]
+    var children: [XMLNodeElement]
+    var offset: Int
 }
 
 /// One attribute of an element.
@@ -196,14 +219,13 @@ struct XMLByteParser {
 
     mutating func parseElement() throws(EPCISError) -> XMLNodeElement {
         // An explicit stack instead of recursion: depth is bounded by limits, not by the thread's stack.
-        var stack: [(element: XMLNodeElement, qname: ArraySlice<UInt8>, bindingCount: Int, text: [UInt8])] = []
+        var stack: [(element: OpenElement, qname: ArraySlice<UInt8>, bindingCount: Int, text: PendingText)] = []
         while true {
             // At `<` of a start tag.
             let start = position
             let (open, qname, selfClosing) = try parseStartTag()
             if selfClosing {
-                var element = open.element
-                element.text = ""
+                let element = XMLNodeElement(open.element, text: "")
                 if stack.isEmpty { return element }
                 bindings.removeLast(bindings.count - open.bindingCount)
                 stack[stack.count - 1].element.children.append(element)
@@ -211,7 +233,7 @@ struct XMLByteParser {
                 if stack.count + 1 > limits.maxDepth {
                     throw error("xml-too-deep", at: start, "elements are nested more than \(limits.maxDepth) deep")
                 }
-                stack.append((open.element, qname, open.bindingCount, []))
+                stack.append((open.element, qname, open.bindingCount, PendingText()))
             }
             // Content until the next start tag, or the end tags that close elements.
             while true {
@@ -233,15 +255,16 @@ struct XMLByteParser {
                         throw error("xml-syntax", at: endStart, "end tag </\(String(decoding: name, as: UTF8.self))> is not closed with \">\"")
                     }
                     position += 1
-                    var closed = stack.removeLast()
+                    let closed = stack.removeLast()
                     guard name.elementsEqual(closed.qname) else {
                         throw error("xml-mismatched-tag", at: endStart,
                                     "end tag </\(String(decoding: name, as: UTF8.self))> does not match start tag <\(String(decoding: closed.qname, as: UTF8.self))> (line \(XMLLineIndex(bytes).location(closed.element.offset).line))")
                     }
-                    closed.element.text = try textString(closed.text, at: closed.element.offset)
+                    let run = closed.text.single.map { bytes[$0] } ?? closed.text.buffer[...]
+                    let element = XMLNodeElement(closed.element, text: try textString(run, at: closed.element.offset))
                     bindings.removeLast(bindings.count - closed.bindingCount)
-                    if stack.isEmpty { return closed.element }
-                    stack[stack.count - 1].element.children.append(closed.element)
+                    if stack.isEmpty { return element }
+                    stack[stack.count - 1].element.children.append(element)
                 } else if matches("<!--") {
                     try skipComment()
                 } else if matches("<![CDATA[") {
@@ -249,7 +272,7 @@ struct XMLByteParser {
                     guard let end = find("]]>", from: position + 9) else {
                         throw error("xml-syntax", at: cdataStart, "CDATA section is not closed with \"]]>\"")
                     }
-                    stack[stack.count - 1].text.append(contentsOf: bytes[(position + 9)..<end])
+                    stack[stack.count - 1].text.append(bytes[(position + 9)..<end], from: bytes)
                     position = end + 3
                 } else if matches("<!DOCTYPE") || matches("<!doctype") {
                     throw error("xml-doctype-refused", at: position,
@@ -265,16 +288,19 @@ struct XMLByteParser {
         }
     }
 
-    /// Character data up to the next `<`, entities decoded, appended to `text`.
-    mutating func readText(into text: inout [UInt8]) throws(EPCISError) {
+    /// Character data up to the next `<`, entities decoded, appended to `text`; a segment of whitespace
+    /// alone (indentation between tags) is skipped.
+    mutating func readText(into text: inout PendingText) throws(EPCISError) {
         let count = bytes.count
+        while position < count, isSpace(bytes[position]) { position += 1 }
+        if position < count, bytes[position] == UInt8(ascii: "<") { return }
         var runStart = position
         while position < count {
             let byte = bytes[position]
             if byte == UInt8(ascii: "<") { break }
             if byte == UInt8(ascii: "&") {
-                text.append(contentsOf: bytes[runStart..<position])
-                try decodeReference(into: &text)
+                text.append(bytes[runStart..<position], from: bytes)
+                try decodeReference(into: &text.buffer)
                 runStart = position
                 continue
             }
@@ -283,7 +309,7 @@ struct XMLByteParser {
             }
             position += 1
         }
-        text.append(contentsOf: bytes[runStart..<position])
+        if text.isEmpty { text.single = runStart..<position } else { text.append(bytes[runStart..<position], from: bytes) }
     }
 
     /// Decodes `&...;` at `position` (the five predefined entities and character references only).
@@ -319,7 +345,7 @@ struct XMLByteParser {
 
     /// A start tag at `position`: the element with its attributes resolved, its qualified name, and
     /// whether it closed itself (`/>`). Namespace bindings it declares are pushed.
-    mutating func parseStartTag() throws(EPCISError) -> (open: (element: XMLNodeElement, bindingCount: Int), qname: ArraySlice<UInt8>, selfClosing: Bool) {
+    mutating func parseStartTag() throws(EPCISError) -> (open: (element: OpenElement, bindingCount: Int), qname: ArraySlice<UInt8>, selfClosing: Bool) {
         let start = position
         position += 1
         let qname = try readName(what: "element name")
@@ -399,8 +425,8 @@ struct XMLByteParser {
             }
             attributes.append(XMLNodeAttribute(namespace: attributeNamespace, prefix: attributePrefix, localName: attributeLocal, value: attribute.value))
         }
-        let element = XMLNodeElement(namespace: namespace, prefix: prefix, localName: local, attributes: attributes,
-                                     children: [], text: "", offset: start)
+        let element = OpenElement(namespace: namespace, prefix: prefix, localName: local, attributes: attributes,
+                                  children: [], offset: start)
         return ((element, bindingCount), qname, selfClosing)
     }
 
@@ -411,13 +437,23 @@ struct XMLByteParser {
         return prefix.isEmpty ? "" : nil
     }
 
-    func split(_ qname: ArraySlice<UInt8>, at offset: Int) throws(EPCISError) -> (String, String) {
-        guard let colon = qname.firstIndex(of: UInt8(ascii: ":")) else { return ("", String(decoding: qname, as: UTF8.self)) }
+    mutating func split(_ qname: ArraySlice<UInt8>, at offset: Int) throws(EPCISError) -> (String, String) {
+        guard let colon = qname.firstIndex(of: UInt8(ascii: ":")) else { return ("", string(qname)) }
         let local = qname[(colon + 1)...]
         guard colon > qname.startIndex, !local.isEmpty, !local.contains(UInt8(ascii: ":")) else {
             throw error("xml-namespace", at: offset, "name \(String(decoding: qname, as: UTF8.self)) is not a valid qualified name (prefix:local)")
         }
-        return (String(decoding: qname[..<colon], as: UTF8.self), String(decoding: local, as: UTF8.self))
+        return (string(qname[..<colon]), string(local))
+    }
+
+    /// Element and attribute names seen so far, so each distinct name is one String shared by all elements.
+    var names: [ArraySlice<UInt8>: String] = [:]
+
+    mutating func string(_ name: ArraySlice<UInt8>) -> String {
+        if let known = names[name] { return known }
+        let text = String(decoding: name, as: UTF8.self)
+        if names.count < 4096 { names[name] = text }
+        return text
     }
 
     mutating func readName(what: String) throws(EPCISError) -> ArraySlice<UInt8> {
@@ -465,11 +501,11 @@ struct XMLByteParser {
         }
         value.append(contentsOf: bytes[runStart..<position])
         position += 1
-        return try textString(value, at: start)
+        return try textString(value[...], at: start)
     }
 
     /// The text as a String ("" when it is all whitespace); refuses invalid UTF-8 and control characters.
-    func textString(_ text: [UInt8], at offset: Int) throws(EPCISError) -> String {
+    func textString(_ text: ArraySlice<UInt8>, at offset: Int) throws(EPCISError) -> String {
         var allSpace = true
         for byte in text where !isSpace(byte) {
             allSpace = false
@@ -522,6 +558,22 @@ struct XMLByteParser {
             index += 1
         }
         return nil
+    }
+}
+
+/// An element's character data while it is read: one run of the input when it is that (no copy), else a buffer.
+struct PendingText {
+    var single: Range<Int>?
+    var buffer: [UInt8] = []
+
+    var isEmpty: Bool { single == nil && buffer.isEmpty }
+
+    mutating func append(_ run: ArraySlice<UInt8>, from bytes: [UInt8]) {
+        if let single {
+            buffer.append(contentsOf: bytes[single])
+            self.single = nil
+        }
+        buffer.append(contentsOf: run)
     }
 }
 

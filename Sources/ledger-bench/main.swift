@@ -4,6 +4,8 @@
 //   ledger-bench append-batched DIR COUNT BATCH ALG
 //   ledger-bench verify DIR
 //   ledger-bench epcis-import DIR EVENTS     a generated EPCIS document of EVENTS events imported as one batch
+//   ledger-bench epcis-xml-generate FILE EVENTS   a DSCSA-style EPCIS 1.2 XML document (tools/bench-epcis-xml.sh)
+//   ledger-bench epcis-xml FILE                   read it, hash every event, beside a plain byte scan
 //
 // ALG is ed25519 or p256 (the partner key). DIR must not exist. Figures go to stdout as `name value unit`.
 import Custody
@@ -160,6 +162,11 @@ do {
         let stats = try index.statistics()
         print("rebuild \(catchUp.entries) entries, \(stats.events) unit events in \(String(format: elapsed)) s: \(Int(Double(stats.events) / elapsed)) unit-events/s")
         print("rebuild_peak_memory \(peakMemoryMiB()) MiB")
+    case "epcis-xml-generate":
+        guard arguments.count == 4, let events = Int(arguments[3]) else { fail("epcis-xml-generate FILE EVENTS") }
+        try epcisXMLGenerate(directory, events: events)
+    case "epcis-xml":
+        try epcisXMLBench(directory)
     case "merkle":
         // merkle DIR: builds the stored tree from the log, then times proofs, their verification and a checkpoint.
         let layout = StoreLayout(directory: directory)

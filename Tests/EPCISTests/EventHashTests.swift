@@ -30,6 +30,18 @@ struct EventHashTests {
         }
     }
 
+    @Test("the JSON-LD forms of the reference examples give the same pre-hash strings and IDs as their XML forms",
+          arguments: ["ReferenceEventHashAlgorithm", "epcisDocWithShippingAndTransportingEvent"])
+    func referenceExamplesJSONLD(stem: String) throws {
+        let expected = try #require(try ExpectedHashes.load()[stem])
+        let document = try EPCISJSONReader.read(try resource("event-hash/\(stem).jsonld"), source: "\(stem).jsonld")
+        #expect(document.events.count == expected.hashes.count)
+        for (index, event) in document.events.enumerated() where index < expected.hashes.count {
+            #expect(EPCISEventHash.preHash(event, namespaces: document.namespaces) == expected.prehashes[index], "event \(index + 1) of \(stem).jsonld")
+            #expect(EPCISEventHash.hashID(event, namespaces: document.namespaces) == expected.hashes[index])
+        }
+    }
+
     @Test("the expected-hash file covers four examples, five events")
     func expectationsAreAllThere() throws {
         let all = try ExpectedHashes.load()
@@ -62,6 +74,20 @@ struct EventHashTests {
         #expect(EPCISEventHash.hashID(replacing("recordTime", .string("2030-01-01T00:00:00Z")), namespaces: document.namespaces) == base)
         // The same instant with another offset and precision hashes equal.
         #expect(EPCISEventHash.hashID(replacing("eventTime", .string(" 2020-03-04T10:00:30Z ")), namespaces: document.namespaces) == base)
+    }
+
+    @Test("numbers, timestamps and identifiers are canonicalised in the pre-hash")
+    func canonicalValues() {
+        let event: EPCISNode = .object([
+            .init("type", .string("ObjectEvent")), .init("eventTime", .string("2020-01-01T01:00:00.12351+01:00")),
+            .init("action", .string("ADD")),
+            .init("quantityList", .array([.object([.init("epcClass", .string("https://example.com/01/4012345012347/10/L1?17=290101")),
+                                                   .init("quantity", .number("+02.50")), .init("uom", .string("KGM"))])])),
+            .init("readPoint", .object([.init("id", .string("urn:epc:id:sgln:4012345.00011.0")), .init("ex:door", .string("7"))])),
+            .init("ex:b", .number("1E3")), .init("ex:a", .string("0.0")),
+        ])
+        #expect(EPCISEventHash.preHash(event, namespaces: ["ex": "https://ex.example/"]) ==
+                "eventType=ObjectEventeventTime=2020-01-01T00:00:00.124ZquantityListquantityElementepcClass=https://id.gs1.org/01/04012345012347/10/L1quantity=2.5uom=KGMaction=ADDreadPointid=https://id.gs1.org/414/4012345000115readPoint{https://ex.example/}door=7{https://ex.example/}a=0{https://ex.example/}b=1000")
     }
 
     @Test("the JSON binding's bare CBV values hash like their URN forms")

@@ -230,6 +230,44 @@ struct XMLReaderTests {
                                     reason: "line 1: the root element is EPCISDocument, not EPCISDocument in urn:epcglobal:epcis:xsd:2 or urn:epcglobal:epcis:xsd:1 (or EPCISQueryDocument in urn:epcglobal:epcis-query:xsd:2 or urn:epcglobal:epcis-query:xsd:1)"))
     }
 
+    @Test("2.0 master data: an attribute whose value is nested XML becomes a nested object; children are ids")
+    func nestedMasterData() throws {
+        let bytes = Array("""
+        <epcis:EPCISDocument xmlns:epcis="urn:epcglobal:epcis:xsd:2" xmlns:ex="https://ex.example/ns" xmlns:cbvmda="urn:epcglobal:cbv:mda" schemaVersion="2.0" creationDate="2026-01-01T00:00:00Z">
+        <EPCISHeader><EPCISMasterData><VocabularyList><Vocabulary type="urn:epcglobal:epcis:vtype:ReadPoint"><VocabularyElementList>
+        <VocabularyElement id="urn:epc:id:sgln:0037000.00729.8201">
+          <attribute id="urn:epcglobal:cbv:mda#name">Dock 1</attribute>
+          <attribute id="https://ex.example/ns#address"><ex:street>1 Main St</ex:street><ex:city>Springfield</ex:city></attribute>
+          <children><id>urn:epc:id:sgln:0037000.00729.8202</id><id>urn:epc:id:sgln:0037000.00729.8203</id></children>
+        </VocabularyElement></VocabularyElementList></Vocabulary></VocabularyList></EPCISMasterData></EPCISHeader>
+        <EPCISBody><EventList/></EPCISBody></epcis:EPCISDocument>
+        """.utf8)
+        let document = try EPCISXMLReader.read(bytes, source: "md.xml")
+        let element = try #require(document.header?["epcisMasterData"]?["vocabularyList"]?.arrayValue?.first?["vocabularyElementList"]?.arrayValue?.first)
+        #expect(element == .object([
+            .init("id", .string("urn:epc:id:sgln:0037000.00729.8201")),
+            .init("attributes", .array([
+                .object([.init("id", .string("urn:epcglobal:cbv:mda#name")), .init("attribute", .string("Dock 1"))]),
+                .object([.init("id", .string("https://ex.example/ns#address")),
+                         .init("attribute", .object([.init("ex:street", .string("1 Main St")), .init("ex:city", .string("Springfield"))]))]),
+            ])),
+            .init("children", .array([.string("urn:epc:id:sgln:0037000.00729.8202"), .string("urn:epc:id:sgln:0037000.00729.8203")])),
+        ]))
+        #expect(document.events.isEmpty)
+    }
+
+    @Test("a default namespace or a rebound prefix on an extension gets a fresh prefix")
+    func freshPrefixes() throws {
+        let bytes = Self.document("<ObjectEvent>\(Self.eventHead)<action>ADD</action><note xmlns=\"urn:a\">1</note><ex:x xmlns:ex=\"urn:b\">2</ex:x></ObjectEvent>")
+        let document = try EPCISXMLReader.read(bytes, source: "p.xml")
+        let event = try #require(document.events.first)
+        #expect(event["ns:note"] == .string("1"))
+        #expect(event["ex1:x"] == .string("2"))
+        #expect(document.namespaces["ns"] == "urn:a")
+        #expect(document.namespaces["ex1"] == "urn:b")
+        #expect(document.namespaces["ex"] == "https://ex.example/ns")
+    }
+
     @Test("EPCISQueryDocument: events are read from QueryResults/resultsBody/EventList")
     func queryDocument() throws {
         let bytes = Array("""

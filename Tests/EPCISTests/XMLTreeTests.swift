@@ -99,4 +99,30 @@ struct XMLTreeTests {
         #expect(tree.declarations.map(\.prefix) == ["p", "", ""])
         #expect(tree.location(tree.root.children[1].offset) == (line: 5, column: 3))
     }
+
+    @Test("every truncation and many byte changes of a real document are read or refused with an EPCISError, never crash")
+    func hostileBytes() throws {
+        let bytes = try resource("event-hash/ReferenceEventHashAlgorithm.xml")
+        let rootEnd = try #require(bytes.lastIndex(of: UInt8(ascii: ">")))
+        var refused = 0
+        for length in 0...rootEnd {
+            do { _ = try EPCISXMLReader.read(Array(bytes[..<length]), source: "cut.xml") } catch { refused += 1 }
+        }
+        #expect(refused == rootEnd + 1)  // every cut before the root's end tag closes is refused
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15  // a fixed xorshift sequence: the same changes every run
+        let specials: [UInt8] = Array("<>&;/=\"':!?[]- \n".utf8) + [0x00, 0xC3, 0xFF]
+        for _ in 0..<500 {
+            var changed = bytes
+            for _ in 0..<3 {
+                state ^= state << 13; state ^= state >> 7; state ^= state << 17
+                changed[Int(state % UInt64(changed.count))] = specials[Int((state >> 32) % UInt64(specials.count))]
+            }
+            do {
+                let document = try EPCISXMLReader.read(changed, source: "changed.xml")
+                for event in document.events { _ = EPCISEventHash.hashID(event, namespaces: document.namespaces) }
+            } catch {
+                #expect(!error.reason.isEmpty)
+            }
+        }
+    }
 }
