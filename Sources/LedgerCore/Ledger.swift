@@ -31,6 +31,8 @@ public final class Ledger {
     public internal(set) var custody: CustodyState
     /// The persistent custody index, updated after every append.
     public let index: CustodyIndex
+    /// The index as `custody` reads it (remembering identifiers it does not hold until the next commit).
+    let lookups: IndexLookups
     /// The stored RFC 9162 Merkle tree over the entries, extended after every append.
     public let merkle: MerkleStore
     /// The operator key that signs a checkpoint after every append batch, when this process has it.
@@ -69,11 +71,13 @@ public final class Ledger {
         let indexPath = CustodyIndex.path(in: layout)
         CustodyIndex.remove(at: indexPath)
         let index = try CustodyIndex(path: indexPath)
-        var custody = CustodyState(backing: index, recordsEvents: true)
+        let lookups = IndexLookups(index: index)
+        var custody = CustodyState(backing: lookups, recordsEvents: true)
         try index.commit(entries: appended, changes: custody.takeChanges())
+        lookups.committed()
         try? removeTree(MerkleStore.directory(in: layout))
         let merkle = try MerkleStore(layout: layout, logSize: 1)
-        let ledger = Ledger(layout: layout, registry: registry, custody: custody, index: index, merkle: merkle,
+        let ledger = Ledger(layout: layout, registry: registry, custody: custody, index: index, lookups: lookups, merkle: merkle,
                             checkpointKey: operatorKey, writer: writer, clock: clock)
         try ledger.writeCheckpoint()
         return ledger
@@ -85,13 +89,16 @@ public final class Ledger {
     public static func open(layout: StoreLayout, trustAnchor: PublicKey? = nil, checkpointKey: PrivateKey? = nil,
                             clock: @escaping Clock = systemClock) throws -> Ledger {
         let writer = try SegmentWriter(layout: layout)
-        let (index, registry, custody, _) = try openIndex(layout: layout, trustAnchor: trustAnchor)
+        // openIndex leaves the index level with the log, so the custody overlay starts empty above it.
+        let (index, registry, _, _) = try openIndex(layout: layout, trustAnchor: trustAnchor)
+        let lookups = IndexLookups(index: index)
+        let custody = CustodyState(backing: lookups, recordsEvents: true)
         if let checkpointKey, checkpointKey.publicKey != registry.operatorKey {
             throw InputError(source: "operator key", reason: "key \(checkpointKey.publicKey.keyID) is not this ledger's operator key \(registry.operatorKey.keyID)",
                              code: "wrong-operator-key")
         }
         let merkle = try MerkleStore(layout: layout, logSize: writer.head.map { $0.seq + 1 } ?? 0)
-        return Ledger(layout: layout, registry: registry, custody: custody, index: index, merkle: merkle,
+        return Ledger(layout: layout, registry: registry, custody: custody, index: index, lookups: lookups, merkle: merkle,
                       checkpointKey: checkpointKey, writer: writer, clock: clock)
     }
 
@@ -227,12 +234,13 @@ public final class Ledger {
         return (registry, custody)
     }
 
-    init(layout: StoreLayout, registry: Registry, custody: CustodyState, index: CustodyIndex, merkle: MerkleStore,
+    init(layout: StoreLayout, registry: Registry, custody: CustodyState, index: CustodyIndex, lookups: IndexLookups, merkle: MerkleStore,
          checkpointKey: PrivateKey?, writer: SegmentWriter, clock: @escaping Clock) {
         self.layout = layout
         self.registry = registry
         self.custody = custody
         self.index = index
+        self.lookups = lookups
         self.merkle = merkle
         self.checkpointKey = checkpointKey
         self.writer = writer
@@ -324,6 +332,7 @@ public final class Ledger {
         } catch {
             indexError = error
         }
+        lookups.committed()
         do {
             try merkle.append(leafHashes: appended.map { Merkle.leafHash($0.entry.canonicalBytes) })
             try writeCheckpoint()

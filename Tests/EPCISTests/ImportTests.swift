@@ -138,6 +138,36 @@ struct ImportTests {
         #expect(try test.ledger.importEPCIS(try document("us-pharma-2.2.1.1.jsonld"), key: test.manufacturerKey).refusal == nil)
     }
 
+    @Test("a document split in two imports like the whole: the serials the first commissions are found by the second, also after a refused attempt")
+    func splitDocument() throws {
+        let whole = try document("us-pharma-2.2.1.1.jsonld")
+        let test = try PharmaLedger()
+        var first = whole, second = whole
+        first.events = Array(whole.events.prefix(2))
+        second.events = Array(whole.events.dropFirst(2))
+        // The first document's rules found every serial absent from the index before commissioning it; once it
+        // is committed, the index holds them, and the second document must find them there.
+        let commissioned = try test.ledger.importEPCIS(first, key: test.manufacturerKey)
+        #expect(commissioned.refusal == nil && commissioned.appended.count == 2)
+        // A refused attempt checks the packings (finding the SSCCs absent) and is rolled back: the SSCCs stay absent.
+        var refused = second
+        refused.events[refused.events.count - 1] = try EPCISNode.parseJSON(palletShipping(buyer: "urn:epc:id:pgln:0614141.00001"))
+        #expect(try test.ledger.importEPCIS(refused, key: test.manufacturerKey).refusal?.code == "wrong-role")
+        let packed = try test.ledger.importEPCIS(second, key: test.manufacturerKey)
+        #expect(packed.refusal == nil)
+        #expect(packed.appended.map(\.entry.submission.bodyType) == ["aggregate", "aggregate", "aggregate", "aggregate", "transfer"])
+        let fromWhole = try PharmaLedger()
+        let all = try fromWhole.ledger.importEPCIS(whole, key: fromWhole.manufacturerKey)
+        let text = { (entries: [AppendedEntry]) in entries.map { String(decoding: $0.entry.submission.body, as: UTF8.self) } }
+        #expect(text(all.appended) == text(commissioned.appended + packed.appended))
+        #expect(try Verifier(layout: test.layout).run().findings.isEmpty)
+        // Opened afresh, the ledger finds the units through the index alone.
+        test.ledger.close()
+        let reopened = try Ledger.open(layout: test.layout)
+        defer { reopened.close() }
+        #expect(reopened.custody.record(.sscc("403000112345678901"))?.owner == PharmaLedger.wholesaler)
+    }
+
     static let commissioning = #"{"type": "ObjectEvent", "eventTime": "2023-03-27T06:45:16Z", "eventTimeZoneOffset": "-05:00", "action": "ADD", "bizStep": "commissioning", "epcList": ["urn:epc:id:sgtin:030001.0012345.11"]}"#
 
     /// Documents refused by the mapping, each with its exact error (the manufacturer imports unless `wholesaler`).
