@@ -30,8 +30,9 @@ let package = Package(
                            .product(name: "GRDBSQLite", package: "GRDB.swift")]
         ),
         .target(name: "EPCIS", dependencies: ["GS1", "LedgerFormat", "LedgerCrypto"]),
+        .target(name: "EPCISImport", dependencies: ["EPCIS", "Custody", "GS1", "LedgerFormat"]),
         .target(name: "LedgerVerify", dependencies: ["LedgerFormat", "LedgerStore", "LedgerCrypto", "Custody"]),
-        .target(name: "LedgerCore", dependencies: ["GS1", "LedgerFormat", "LedgerStore", "LedgerCrypto", "LedgerVerify", "Custody", "CustodyIndex"]),
+        .target(name: "LedgerCore", dependencies: ["GS1", "LedgerFormat", "LedgerStore", "LedgerCrypto", "LedgerVerify", "Custody", "CustodyIndex", "EPCIS", "EPCISImport"]),
         // Investigator reports: built from the ledger, checked offline from the JSON and the operator key, rendered
         // to HTML through a Mustache template (the only module that sees Mustache).
         .target(
@@ -47,11 +48,12 @@ let package = Package(
                 "GS1",
                 "Custody",
                 "CustodyIndex",
+                "EPCIS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         // Benchmarks (run by tools/bench-*.sh in release mode; never by the tests).
-        .executableTarget(name: "ledger-bench", dependencies: ["LedgerCore", "LedgerVerify", "Custody", "CustodyIndex", "CustodyReport"]),
+        .executableTarget(name: "ledger-bench", dependencies: ["LedgerCore", "LedgerVerify", "Custody", "CustodyIndex", "CustodyReport", "EPCIS", "EPCISImport"]),
         .testTarget(
             name: "LedgerCryptoTests",
             dependencies: ["LedgerCrypto"],
@@ -63,7 +65,7 @@ let package = Package(
         .testTarget(name: "LedgerCoreTests", dependencies: ["LedgerCore", "LedgerVerify"]),
         .testTarget(name: "FormatVectorTests", dependencies: ["LedgerCore", "LedgerVerify"]),
         .testTarget(name: "LedgerCLITests", dependencies: ["ledger"]),
-        .testTarget(name: "EPCISTests", dependencies: ["EPCIS"]),
+        .testTarget(name: "EPCISTests", dependencies: ["EPCIS", "EPCISImport", "LedgerCore", "Custody"], resources: [.copy("Resources")]),
         .testTarget(name: "CustodyReportTests", dependencies: ["CustodyReport", "LedgerCore", "LedgerStore", "LedgerVerify"]),
         .testTarget(name: "CustodyTests", dependencies: ["Custody", "LedgerFormat", "LedgerCrypto"]),
     ]

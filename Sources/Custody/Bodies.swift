@@ -131,6 +131,8 @@ public struct CommissionBody: Sendable, Hashable {
     public var expiry: String
     public var product: ProductMaster
     public var eventTime: String?
+    /// The EPCIS event this body was imported from (event hash, eventID, the event itself), when imported.
+    public var epcis: EPCISProvenance? = nil
 
     public init(gtin: String, serials: [String], lot: String, expiry: String, product: ProductMaster, eventTime: String? = nil) {
         self.gtin = gtin
@@ -142,7 +144,7 @@ public struct CommissionBody: Sendable, Hashable {
     }
 
     public init(_ reader: BodyReader) throws(BodyError) {
-        try reader.allowOnly(["gtin", "serials", "lot", "expiry", "product", "eventTime"])
+        try reader.allowOnly(["gtin", "serials", "lot", "expiry", "product", "eventTime", "epcis"])
         gtin = try reader.string("gtin", maxLength: 14)
         guard gtin.utf8.count == 14, UnitID.checkDigitValid(gtin) else { throw reader.error("gtin", "\"\(gtin)\" is not a GTIN-14 with a valid check digit") }
         serials = try reader.stringArray("serials", maxLength: 20)
@@ -156,6 +158,7 @@ public struct CommissionBody: Sendable, Hashable {
         expiry = try readISODate(reader, "expiry")
         product = try ProductMaster(try reader.object("product"))
         eventTime = try readTime(reader, "eventTime", required: false)
+        epcis = try EPCISProvenance.read(reader)
     }
 
     /// The commissioned identifiers.
@@ -165,6 +168,7 @@ public struct CommissionBody: Sendable, Hashable {
         var members: [String: JSONValue] = ["gtin": .string(gtin), "serials": .array(serials.map { .string($0) }), "lot": .string(lot),
                                             "expiry": .string(expiry), "product": product.json]
         if let eventTime { members["eventTime"] = .string(eventTime) }
+        if let epcis { members["epcis"] = epcis.json }
         return .object(members)
     }
 }
@@ -174,6 +178,8 @@ public struct AggregateBody: Sendable, Hashable {
     public var parent: UnitID
     public var children: [UnitID]
     public var eventTime: String?
+    /// The EPCIS event this body was imported from (event hash, eventID, the event itself), when imported.
+    public var epcis: EPCISProvenance? = nil
 
     public init(parent: UnitID, children: [UnitID], eventTime: String? = nil) {
         self.parent = parent
@@ -182,15 +188,17 @@ public struct AggregateBody: Sendable, Hashable {
     }
 
     public init(_ reader: BodyReader) throws(BodyError) {
-        try reader.allowOnly(["parent", "children", "eventTime"])
+        try reader.allowOnly(["parent", "children", "eventTime", "epcis"])
         parent = try readUnit(reader, "parent")
         children = try readUnits(reader, "children")
         eventTime = try readTime(reader, "eventTime", required: false)
+        epcis = try EPCISProvenance.read(reader)
     }
 
     public var json: JSONValue {
         var members: [String: JSONValue] = ["parent": .string(parent.canonical), "children": unitsJSON(children)]
         if let eventTime { members["eventTime"] = .string(eventTime) }
+        if let epcis { members["epcis"] = epcis.json }
         return .object(members)
     }
 }
@@ -200,6 +208,8 @@ public struct DisaggregateBody: Sendable, Hashable {
     public var parent: UnitID
     public var children: [UnitID]?
     public var eventTime: String?
+    /// The EPCIS event this body was imported from (event hash, eventID, the event itself), when imported.
+    public var epcis: EPCISProvenance? = nil
 
     public init(parent: UnitID, children: [UnitID]? = nil, eventTime: String? = nil) {
         self.parent = parent
@@ -208,16 +218,18 @@ public struct DisaggregateBody: Sendable, Hashable {
     }
 
     public init(_ reader: BodyReader) throws(BodyError) {
-        try reader.allowOnly(["parent", "children", "eventTime"])
+        try reader.allowOnly(["parent", "children", "eventTime", "epcis"])
         parent = try readUnit(reader, "parent")
         children = reader.optional("children") == nil ? nil : try readUnits(reader, "children")
         eventTime = try readTime(reader, "eventTime", required: false)
+        epcis = try EPCISProvenance.read(reader)
     }
 
     public var json: JSONValue {
         var members: [String: JSONValue] = ["parent": .string(parent.canonical)]
         if let children { members["children"] = unitsJSON(children) }
         if let eventTime { members["eventTime"] = .string(eventTime) }
+        if let epcis { members["epcis"] = epcis.json }
         return .object(members)
     }
 }
@@ -328,6 +340,8 @@ public struct TransferBody: Sendable, Hashable {
     public var history: [String]
     /// Set when shipping expired product deliberately: the reason, recorded in the entry.
     public var expiredOverride: String?
+    /// The EPCIS event this body was imported from (event hash, eventID, the event itself), when imported.
+    public var epcis: EPCISProvenance? = nil
 
     public init(items: [UnitID], seller: PartyInfo, buyer: PartyInfo, via: String? = nil, transactionDate: String,
                 shipmentDate: String? = nil, products: [TransactionProduct] = [], references: [String: String] = [:],
@@ -346,7 +360,7 @@ public struct TransferBody: Sendable, Hashable {
     }
 
     public static let members: Set<String> = ["items", "seller", "buyer", "via", "transactionDate", "shipmentDate", "products",
-                                              "references", "statement", "history", "expiredOverride"]
+                                              "references", "statement", "history", "expiredOverride", "epcis"]
 
     public init(_ reader: BodyReader) throws(BodyError) {
         try reader.allowOnly(Self.members)
@@ -367,6 +381,7 @@ public struct TransferBody: Sendable, Hashable {
             throw reader.error("history[\(index)]", "must be an entry hash: 64 lowercase hex digits")
         }
         expiredOverride = try reader.optionalString("expiredOverride", maxLength: 500)
+        epcis = try EPCISProvenance.read(reader)
     }
 
     public var json: JSONValue {
@@ -378,6 +393,7 @@ public struct TransferBody: Sendable, Hashable {
         if let via { members["via"] = .string(via) }
         if let shipmentDate { members["shipmentDate"] = .string(shipmentDate) }
         if let expiredOverride { members["expiredOverride"] = .string(expiredOverride) }
+        if let epcis { members["epcis"] = epcis.json }
         return .object(members)
     }
 }
@@ -389,6 +405,8 @@ public struct ShipBody: Sendable, Hashable {
     public var to: String
     public var references: [String: String]
     public var eventTime: String?
+    /// The EPCIS event this body was imported from (event hash, eventID, the event itself), when imported.
+    public var epcis: EPCISProvenance? = nil
 
     public init(items: [UnitID], to: String, references: [String: String] = [:], eventTime: String? = nil) {
         self.items = items
@@ -398,16 +416,18 @@ public struct ShipBody: Sendable, Hashable {
     }
 
     public init(_ reader: BodyReader) throws(BodyError) {
-        try reader.allowOnly(["items", "to", "references", "eventTime"])
+        try reader.allowOnly(["items", "to", "references", "eventTime", "epcis"])
         items = try readUnits(reader, "items")
         to = try readGLN(reader, "to")
         references = try readReferences(reader)
         eventTime = try readTime(reader, "eventTime", required: false)
+        epcis = try EPCISProvenance.read(reader)
     }
 
     public var json: JSONValue {
         var members: [String: JSONValue] = ["items": unitsJSON(items), "to": .string(to), "references": referencesJSON(references)]
         if let eventTime { members["eventTime"] = .string(eventTime) }
+        if let epcis { members["epcis"] = epcis.json }
         return .object(members)
     }
 }
@@ -417,6 +437,8 @@ public struct ReceiveBody: Sendable, Hashable {
     /// The entry hash (hex) of the transfer, ship or return being received.
     public var shipment: String
     public var eventTime: String?
+    /// The EPCIS event this body was imported from (event hash, eventID, the event itself), when imported.
+    public var epcis: EPCISProvenance? = nil
 
     public init(shipment: String, eventTime: String? = nil) {
         self.shipment = shipment
@@ -424,17 +446,19 @@ public struct ReceiveBody: Sendable, Hashable {
     }
 
     public init(_ reader: BodyReader) throws(BodyError) {
-        try reader.allowOnly(["shipment", "eventTime"])
+        try reader.allowOnly(["shipment", "eventTime", "epcis"])
         shipment = try reader.string("shipment", maxLength: 64)
         guard shipment.utf8.count == 64, Hex.decodeLowercase(shipment) != nil else {
             throw reader.error("shipment", "must be the shipping entry's hash: 64 lowercase hex digits")
         }
         eventTime = try readTime(reader, "eventTime", required: false)
+        epcis = try EPCISProvenance.read(reader)
     }
 
     public var json: JSONValue {
         var members: [String: JSONValue] = ["shipment": .string(shipment)]
         if let eventTime { members["eventTime"] = .string(eventTime) }
+        if let epcis { members["epcis"] = epcis.json }
         return .object(members)
     }
 }
@@ -447,6 +471,8 @@ public struct ReturnBody: Sendable, Hashable {
     public var reason: String
     public var references: [String: String]
     public var eventTime: String?
+    /// The EPCIS event this body was imported from (event hash, eventID, the event itself), when imported.
+    public var epcis: EPCISProvenance? = nil
 
     public init(items: [UnitID], to: String, reason: String, references: [String: String] = [:], eventTime: String? = nil) {
         self.items = items
@@ -457,18 +483,20 @@ public struct ReturnBody: Sendable, Hashable {
     }
 
     public init(_ reader: BodyReader) throws(BodyError) {
-        try reader.allowOnly(["items", "to", "reason", "references", "eventTime"])
+        try reader.allowOnly(["items", "to", "reason", "references", "eventTime", "epcis"])
         items = try readUnits(reader, "items")
         to = try readGLN(reader, "to")
         reason = try reader.string("reason", maxLength: 200)
         references = try readReferences(reader)
         eventTime = try readTime(reader, "eventTime", required: false)
+        epcis = try EPCISProvenance.read(reader)
     }
 
     public var json: JSONValue {
         var members: [String: JSONValue] = ["items": unitsJSON(items), "to": .string(to), "reason": .string(reason),
                                             "references": referencesJSON(references)]
         if let eventTime { members["eventTime"] = .string(eventTime) }
+        if let epcis { members["epcis"] = epcis.json }
         return .object(members)
     }
 }
@@ -484,6 +512,8 @@ public struct DecommissionBody: Sendable, Hashable {
     public var reason: DecommissionReason
     public var note: String?
     public var eventTime: String?
+    /// The EPCIS event this body was imported from (event hash, eventID, the event itself), when imported.
+    public var epcis: EPCISProvenance? = nil
 
     public init(items: [UnitID], reason: DecommissionReason, note: String? = nil, eventTime: String? = nil) {
         self.items = items
@@ -493,7 +523,7 @@ public struct DecommissionBody: Sendable, Hashable {
     }
 
     public init(_ reader: BodyReader) throws(BodyError) {
-        try reader.allowOnly(["items", "reason", "note", "eventTime"])
+        try reader.allowOnly(["items", "reason", "note", "eventTime", "epcis"])
         items = try readUnits(reader, "items")
         let text = try reader.string("reason")
         guard let reason = DecommissionReason(rawValue: text) else {
@@ -502,12 +532,14 @@ public struct DecommissionBody: Sendable, Hashable {
         self.reason = reason
         note = try reader.optionalString("note", maxLength: 500)
         eventTime = try readTime(reader, "eventTime", required: false)
+        epcis = try EPCISProvenance.read(reader)
     }
 
     public var json: JSONValue {
         var members: [String: JSONValue] = ["items": unitsJSON(items), "reason": .string(reason.rawValue)]
         if let note { members["note"] = .string(note) }
         if let eventTime { members["eventTime"] = .string(eventTime) }
+        if let epcis { members["epcis"] = epcis.json }
         return .object(members)
     }
 }

@@ -165,6 +165,9 @@ public struct CustodyState: Sendable {
         case transferHash(UInt64, String?)
     }
     private var journal: [Change]?
+    /// Whether `units` was empty at `beginBatch` (the ledger's overlay always is, after `takeChanges`): units
+    /// are then not journaled, and a rollback empties `units` again; a large batch keeps no copy of its records.
+    private var unitsEmptyAtBatchStart = false
     private var eventsAtBatchStart = 0
     private var containmentAtBatchStart = 0
     /// The identifiers the entry being applied names as moved items (for `UnitEvent.via`).
@@ -181,11 +184,15 @@ public struct CustodyState: Sendable {
     /// Starts journaling changes so they can be undone.
     public mutating func beginBatch() {
         journal = []
+        unitsEmptyAtBatchStart = units.isEmpty
         eventsAtBatchStart = events.count
         containmentAtBatchStart = containmentChanges.count
     }
     /// Keeps the changes since `beginBatch`.
-    public mutating func commitBatch() { journal = nil }
+    public mutating func commitBatch() {
+        journal = nil
+        unitsEmptyAtBatchStart = false
+    }
     /// Undoes every change since `beginBatch`.
     public mutating func rollbackBatch() {
         for change in (journal ?? []).reversed() {
@@ -197,6 +204,8 @@ public struct CustodyState: Sendable {
             case .transferHash(let seq, let old): transferHashes[seq] = old
             }
         }
+        if journal != nil && unitsEmptyAtBatchStart { units = [:] }
+        unitsEmptyAtBatchStart = false
         if events.count > eventsAtBatchStart { events.removeSubrange(eventsAtBatchStart...) }
         if containmentChanges.count > containmentAtBatchStart { containmentChanges.removeSubrange(containmentAtBatchStart...) }
         journal = nil
@@ -258,7 +267,7 @@ public struct CustodyState: Sendable {
     }
 
     private mutating func set(_ record: UnitRecord, seq: UInt64) {
-        journal?.append(.unit(record.id, units[record.id]))
+        if !unitsEmptyAtBatchStart { journal?.append(.unit(record.id, units[record.id])) }
         units[record.id] = record
         if recordsEvents {
             // Reached through a container named in the entry: the nearest such ancestor.

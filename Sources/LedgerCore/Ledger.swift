@@ -28,9 +28,11 @@ public final class Ledger {
     /// Who may sign, as of the newest entry.
     public private(set) var registry: Registry
     /// Where every identifier stands, as of the newest entry (an overlay over `index`).
-    public private(set) var custody: CustodyState
+    public internal(set) var custody: CustodyState
     /// The persistent custody index, updated after every append.
     public let index: CustodyIndex
+    /// The index as `custody` reads it (remembering identifiers it does not hold until the next commit).
+    let lookups: IndexLookups
     /// The stored RFC 9162 Merkle tree over the entries, extended after every append.
     public let merkle: MerkleStore
     /// The operator key that signs a checkpoint after every append batch, when this process has it.
@@ -69,11 +71,13 @@ public final class Ledger {
         let indexPath = CustodyIndex.path(in: layout)
         CustodyIndex.remove(at: indexPath)
         let index = try CustodyIndex(path: indexPath)
-        var custody = CustodyState(backing: index, recordsEvents: true)
+        let lookups = IndexLookups(index: index)
+        var custody = CustodyState(backing: lookups, recordsEvents: true)
         try index.commit(entries: appended, changes: custody.takeChanges())
+        lookups.committed()
         try? removeTree(MerkleStore.directory(in: layout))
         let merkle = try MerkleStore(layout: layout, logSize: 1)
-        let ledger = Ledger(layout: layout, registry: registry, custody: custody, index: index, merkle: merkle,
+        let ledger = Ledger(layout: layout, registry: registry, custody: custody, index: index, lookups: lookups, merkle: merkle,
                             checkpointKey: operatorKey, writer: writer, clock: clock)
         try ledger.writeCheckpoint()
         return ledger
@@ -85,13 +89,16 @@ public final class Ledger {
     public static func open(layout: StoreLayout, trustAnchor: PublicKey? = nil, checkpointKey: PrivateKey? = nil,
                             clock: @escaping Clock = systemClock) throws -> Ledger {
         let writer = try SegmentWriter(layout: layout)
-        let (index, registry, custody, _) = try openIndex(layout: layout, trustAnchor: trustAnchor)
+        // openIndex leaves the index level with the log, so the custody overlay starts empty above it.
+        let (index, registry, _, _) = try openIndex(layout: layout, trustAnchor: trustAnchor)
+        let lookups = IndexLookups(index: index)
+        let custody = CustodyState(backing: lookups, recordsEvents: true)
         if let checkpointKey, checkpointKey.publicKey != registry.operatorKey {
             throw InputError(source: "operator key", reason: "key \(checkpointKey.publicKey.keyID) is not this ledger's operator key \(registry.operatorKey.keyID)",
                              code: "wrong-operator-key")
         }
         let merkle = try MerkleStore(layout: layout, logSize: writer.head.map { $0.seq + 1 } ?? 0)
-        return Ledger(layout: layout, registry: registry, custody: custody, index: index, merkle: merkle,
+        return Ledger(layout: layout, registry: registry, custody: custody, index: index, lookups: lookups, merkle: merkle,
                       checkpointKey: checkpointKey, writer: writer, clock: clock)
     }
 
@@ -229,12 +236,13 @@ public final class Ledger {
         return (registry, custody)
     }
 
-    init(layout: StoreLayout, registry: Registry, custody: CustodyState, index: CustodyIndex, merkle: MerkleStore,
+    init(layout: StoreLayout, registry: Registry, custody: CustodyState, index: CustodyIndex, lookups: IndexLookups, merkle: MerkleStore,
          checkpointKey: PrivateKey?, writer: SegmentWriter, clock: @escaping Clock) {
         self.layout = layout
         self.registry = registry
         self.custody = custody
         self.index = index
+        self.lookups = lookups
         self.merkle = merkle
         self.checkpointKey = checkpointKey
         self.writer = writer
@@ -276,50 +284,64 @@ public final class Ledger {
         custody.beginBatch()
         do {
             for (index, item) in pending.enumerated() {
-                let source = sources?[index] ?? "input \(index + 1)"
-                try Self.checkForm(item.submission, source: source)
-                // The entry exactly as the writer will write it, so its hash is known to the rules.
-                let entry = Entry(seq: seq, appendedAt: now, prevHash: previousHash, submission: item.submission, signature: item.signature)
-                let hash = entry.hash
-                do {
-                    try scratch.checkSignature(of: entry)
-                    try scratch.apply(entry)
-                } catch {
-                    throw InputError(source: source, reason: error.message, code: error.code)
-                }
-                let body: CustodyBody?
-                do { body = try CustodyBody.parse(type: entry.submission.bodyType, body: entry.submission.body) } catch {
-                    throw InputError(source: source, reason: error.description, code: "bad-body")
-                }
-                if let body {
-                    do { try custody.apply(body, entry: entry, hash: hash, registry: scratch) } catch {
-                        var reason = error.message
-                        if let unit = error.unit, !reason.contains(unit) { reason += " (\(unit))" }
-                        throw InputError(source: source, reason: reason, code: error.code.rawValue)
-                    }
-                }
-                previousHash = hash
+                previousHash = try check(item, source: sources?[index] ?? "input \(index + 1)", seq: seq, now: now,
+                                         previousHash: previousHash, registry: &scratch)
                 seq += 1
             }
-            let appended = try writer.append(pending, now: now)
-            custody.commitBatch()
-            registry = scratch
-            do {
-                try index.commit(entries: appended, changes: custody.takeChanges())
-            } catch {
-                indexError = error
-            }
-            do {
-                try merkle.append(leafHashes: appended.map { Merkle.leafHash($0.entry.canonicalBytes) })
-                try writeCheckpoint()
-            } catch {
-                indexError = error
-            }
-            return appended
+            return try write(pending, now: now, registry: scratch)
         } catch {
             custody.rollbackBatch()
             throw error
         }
+    }
+
+    /// Checks one submission of a batch (inside `custody.beginBatch()`) as entry `seq` appended at `now` after
+    /// `previousHash`: form, registry rules against `registry` (the batch's scratch copy, updated), custody
+    /// rules (applied to the batch's journaled state). Returns the entry's hash.
+    func check(_ item: PendingEntry, source: String, seq: UInt64, now: Int64, previousHash: [UInt8], registry scratch: inout Registry) throws -> [UInt8] {
+        try Self.checkForm(item.submission, source: source)
+        // The entry exactly as the writer will write it, so its hash is known to the rules.
+        let entry = Entry(seq: seq, appendedAt: now, prevHash: previousHash, submission: item.submission, signature: item.signature)
+        let hash = entry.hash
+        do {
+            try scratch.checkSignature(of: entry)
+            try scratch.apply(entry)
+        } catch {
+            throw InputError(source: source, reason: error.message, code: error.code)
+        }
+        let body: CustodyBody?
+        do { body = try CustodyBody.parse(type: entry.submission.bodyType, body: entry.submission.body) } catch {
+            throw InputError(source: source, reason: error.description, code: "bad-body")
+        }
+        if let body {
+            do { try custody.apply(body, entry: entry, hash: hash, registry: scratch) } catch {
+                var reason = error.message
+                if let unit = error.unit, !reason.contains(unit) { reason += " (\(unit))" }
+                throw InputError(source: source, reason: reason, code: error.code.rawValue)
+            }
+        }
+        return hash
+    }
+
+    /// Writes a checked batch (one sync), commits its custody changes, then updates the index, the Merkle
+    /// store and the checkpoint. The caller rolls the custody batch back if this throws.
+    func write(_ pending: [PendingEntry], now: Int64, registry scratch: Registry) throws -> [AppendedEntry] {
+        let appended = try writer.append(pending, now: now)
+        custody.commitBatch()
+        registry = scratch
+        do {
+            try index.commit(entries: appended, changes: custody.takeChanges())
+        } catch {
+            indexError = error
+        }
+        lookups.committed()
+        do {
+            try merkle.append(leafHashes: appended.map { Merkle.leafHash($0.entry.canonicalBytes) })
+            try writeCheckpoint()
+        } catch {
+            indexError = error
+        }
+        return appended
     }
 
     /// Completes a body before signing where the ledger can: a transfer without `products` (TI) or

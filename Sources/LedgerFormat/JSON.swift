@@ -57,7 +57,7 @@ public struct JSONError: Error, Sendable, Hashable, CustomStringConvertible {
 extension JSONValue {
     /// Parses a JSON text strictly (see the type's documentation); `maxDepth` bounds nesting.
     public static func parse(_ bytes: [UInt8], maxDepth: Int = 64) throws(JSONError) -> JSONValue {
-        var parser = JSONParser(bytes: bytes, maxDepth: maxDepth)
+        var parser = JSONParser(bytes: bytes, maxDepth: maxDepth, builder: LedgerJSONBuilder())
         return try parser.parseDocument()
     }
 
@@ -137,22 +137,76 @@ extension JSONValue {
     }
 }
 
-/// A recursive-descent parser over UTF-8 bytes; strict RFC 8259 plus the ledger's restrictions.
-struct JSONParser {
+/// What a `JSONParser` builds values with: the ledger's `JSONValue` (integers only, members unordered), or
+/// another value type (EPCIS keeps members in order and numbers as written).
+public protocol JSONBuilder {
+    /// The values built.
+    associatedtype Value
+    /// An object under construction.
+    associatedtype Object
+    /// A value for a number literal of RFC 8259 grammar (`isInteger` when it has no fraction or exponent);
+    /// throws the reason when the builder does not accept it.
+    func number(_ literal: ArraySlice<UInt8>, isInteger: Bool) throws(JSONBuilderRefusal) -> Value
+    func string(_ text: String) -> Value
+    func bool(_ flag: Bool) -> Value
+    func null() -> Value
+    func array(_ elements: [Value]) -> Value
+    func newObject() -> Object
+    /// Adds a member; false when the object already has `key`.
+    func add(_ key: String, _ value: Value, to object: inout Object) -> Bool
+    func object(_ object: Object) -> Value
+}
+
+/// Why a builder refused a number.
+public struct JSONBuilderRefusal: Error {
+    public var reason: String
+    public init(_ reason: String) { self.reason = reason }
+}
+
+/// Builds the ledger's `JSONValue`: integers within ±(2^53 − 1) only.
+struct LedgerJSONBuilder: JSONBuilder {
+    func number(_ literal: ArraySlice<UInt8>, isInteger: Bool) throws(JSONBuilderRefusal) -> JSONValue {
+        guard isInteger else { throw JSONBuilderRefusal("only integer numbers are allowed (write fractions and decimals as strings)") }
+        let text = String(decoding: literal, as: UTF8.self)
+        // `magnitude`, not `abs`: abs(Int64.min) traps.
+        guard let value = Int64(text), value.magnitude <= JSONValue.maxSafeInteger.magnitude else {
+            throw JSONBuilderRefusal("integer \(text) is outside ±(2^53 − 1)")
+        }
+        if value == 0, literal.first == UInt8(ascii: "-") { throw JSONBuilderRefusal("-0 is not allowed") }
+        return .integer(value)
+    }
+    func string(_ text: String) -> JSONValue { .string(text) }
+    func bool(_ flag: Bool) -> JSONValue { .bool(flag) }
+    func null() -> JSONValue { .null }
+    func array(_ elements: [JSONValue]) -> JSONValue { .array(elements) }
+    func newObject() -> [String: JSONValue] { [:] }
+    func add(_ key: String, _ value: JSONValue, to object: inout [String: JSONValue]) -> Bool {
+        object.updateValue(value, forKey: key) == nil
+    }
+    func object(_ object: [String: JSONValue]) -> JSONValue { .object(object) }
+}
+
+/// A recursive-descent parser over UTF-8 bytes: strict RFC 8259 (no byte-order mark, unique member names,
+/// bounded nesting), building values with `Builder`.
+public struct JSONParser<Builder: JSONBuilder> {
     let bytes: [UInt8]
     let maxDepth: Int
+    let builder: Builder
     var index = 0
 
-    init(bytes: [UInt8], maxDepth: Int) {
+    /// A parser of `bytes` nesting at most `maxDepth` levels.
+    public init(bytes: [UInt8], maxDepth: Int, builder: Builder) {
         self.bytes = bytes
         self.maxDepth = maxDepth
+        self.builder = builder
     }
 
     func fail(_ reason: String, at offset: Int? = nil) -> JSONError {
         JSONError(offset: offset ?? index, reason: reason)
     }
 
-    mutating func parseDocument() throws(JSONError) -> JSONValue {
+    /// Parses the whole text as one value.
+    public mutating func parseDocument() throws(JSONError) -> Builder.Value {
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { throw fail("a byte-order mark is not allowed") }
         skipWhitespace()
         let value = try parseValue(depth: 0)
@@ -165,16 +219,16 @@ struct JSONParser {
         while index < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[index]) { index += 1 }
     }
 
-    mutating func parseValue(depth: Int) throws(JSONError) -> JSONValue {
+    mutating func parseValue(depth: Int) throws(JSONError) -> Builder.Value {
         guard depth <= maxDepth else { throw fail("nesting deeper than \(maxDepth) levels") }
         guard index < bytes.count else { throw fail("unexpected end of input") }
         switch bytes[index] {
         case UInt8(ascii: "{"): return try parseObject(depth: depth)
         case UInt8(ascii: "["): return try parseArray(depth: depth)
-        case UInt8(ascii: "\""): return .string(try parseString())
-        case UInt8(ascii: "t"): try expectLiteral("true"); return .bool(true)
-        case UInt8(ascii: "f"): try expectLiteral("false"); return .bool(false)
-        case UInt8(ascii: "n"): try expectLiteral("null"); return .null
+        case UInt8(ascii: "\""): return builder.string(try parseString())
+        case UInt8(ascii: "t"): try expectLiteral("true"); return builder.bool(true)
+        case UInt8(ascii: "f"): try expectLiteral("false"); return builder.bool(false)
+        case UInt8(ascii: "n"): try expectLiteral("null"); return builder.null()
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return try parseNumber()
         default: throw fail("unexpected character '\(Self.printable(bytes[index]))'")
         }
@@ -192,63 +246,78 @@ struct JSONParser {
         index += expected.count
     }
 
-    mutating func parseObject(depth: Int) throws(JSONError) -> JSONValue {
+    mutating func parseObject(depth: Int) throws(JSONError) -> Builder.Value {
         index += 1
-        var members: [String: JSONValue] = [:]
+        var members = builder.newObject()
         skipWhitespace()
-        if index < bytes.count, bytes[index] == UInt8(ascii: "}") { index += 1; return .object(members) }
+        if index < bytes.count, bytes[index] == UInt8(ascii: "}") { index += 1; return builder.object(members) }
         while true {
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw fail("expected a member name in quotes") }
             let keyOffset = index
             let key = try parseString()
-            guard members[key] == nil else { throw fail("duplicate member name \"\(key)\"", at: keyOffset) }
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw fail("expected ':' after member name") }
             index += 1
             skipWhitespace()
-            members[key] = try parseValue(depth: depth + 1)
+            guard builder.add(key, try parseValue(depth: depth + 1), to: &members) else {
+                throw fail("duplicate member name \"\(key)\"", at: keyOffset)
+            }
             skipWhitespace()
             guard index < bytes.count else { throw fail("unexpected end of input in an object") }
             if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
-            if bytes[index] == UInt8(ascii: "}") { index += 1; return .object(members) }
+            if bytes[index] == UInt8(ascii: "}") { index += 1; return builder.object(members) }
             throw fail("expected ',' or '}' in an object")
         }
     }
 
-    mutating func parseArray(depth: Int) throws(JSONError) -> JSONValue {
+    mutating func parseArray(depth: Int) throws(JSONError) -> Builder.Value {
         index += 1
-        var elements: [JSONValue] = []
+        var elements: [Builder.Value] = []
         skipWhitespace()
-        if index < bytes.count, bytes[index] == UInt8(ascii: "]") { index += 1; return .array(elements) }
+        if index < bytes.count, bytes[index] == UInt8(ascii: "]") { index += 1; return builder.array(elements) }
         while true {
             skipWhitespace()
             elements.append(try parseValue(depth: depth + 1))
             skipWhitespace()
             guard index < bytes.count else { throw fail("unexpected end of input in an array") }
             if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
-            if bytes[index] == UInt8(ascii: "]") { index += 1; return .array(elements) }
+            if bytes[index] == UInt8(ascii: "]") { index += 1; return builder.array(elements) }
             throw fail("expected ',' or ']' in an array")
         }
     }
 
-    mutating func parseNumber() throws(JSONError) -> JSONValue {
+    /// A number of RFC 8259 grammar, handed to the builder as written.
+    mutating func parseNumber() throws(JSONError) -> Builder.Value {
         let start = index
+        func digits() -> Int {
+            let from = index
+            while index < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[index]) { index += 1 }
+            return index - from
+        }
         if bytes[index] == UInt8(ascii: "-") { index += 1 }
         let digitsStart = index
-        while index < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[index]) { index += 1 }
-        guard index > digitsStart else { throw fail("a number needs digits", at: start) }
-        if index < bytes.count, [UInt8(ascii: "."), UInt8(ascii: "e"), UInt8(ascii: "E")].contains(bytes[index]) {
-            throw fail("only integer numbers are allowed (write fractions and decimals as strings)", at: start)
+        let integerDigits = digits()
+        guard integerDigits > 0 else { throw fail("a number needs digits", at: start) }
+        var isInteger = true
+        if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
+            index += 1
+            isInteger = false
+            guard digits() > 0 else { throw fail("a fraction needs digits", at: start) }
         }
-        if bytes[digitsStart] == UInt8(ascii: "0"), index - digitsStart > 1 { throw fail("leading zeros are not allowed", at: start) }
-        let text = String(decoding: bytes[start..<index], as: UTF8.self)
-        // `magnitude`, not `abs`: abs(Int64.min) traps.
-        guard let value = Int64(text), value.magnitude <= JSONValue.maxSafeInteger.magnitude else {
-            throw fail("integer \(text) is outside ±(2^53 − 1)", at: start)
+        if index < bytes.count, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
+            index += 1
+            isInteger = false
+            if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") { index += 1 }
+            guard digits() > 0 else { throw fail("an exponent needs digits", at: start) }
         }
-        if value == 0, bytes[start] == UInt8(ascii: "-") { throw fail("-0 is not allowed", at: start) }
-        return .integer(value)
+        do throws(JSONBuilderRefusal) {
+            let value = try builder.number(bytes[start..<index], isInteger: isInteger)
+            if bytes[digitsStart] == UInt8(ascii: "0"), integerDigits > 1 { throw JSONBuilderRefusal("leading zeros are not allowed") }
+            return value
+        } catch {
+            throw fail(error.reason, at: start)
+        }
     }
 
     mutating func parseString() throws(JSONError) -> String {

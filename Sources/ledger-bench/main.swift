@@ -3,6 +3,9 @@
 //   ledger-bench append-single DIR COUNT ALG     COUNT appends of one entry each (one fdatasync each)
 //   ledger-bench append-batched DIR COUNT BATCH ALG
 //   ledger-bench verify DIR
+//   ledger-bench epcis-import DIR EVENTS     a generated EPCIS document of EVENTS events imported as one batch
+//   ledger-bench epcis-xml-generate FILE EVENTS   a DSCSA-style EPCIS 1.2 XML document (tools/bench-epcis-xml.sh)
+//   ledger-bench epcis-xml FILE                   read it, hash every event, beside a plain byte scan
 //
 // ALG is ed25519 or p256 (the partner key). DIR must not exist. Figures go to stdout as `name value unit`.
 import Custody
@@ -170,6 +173,11 @@ do {
         let stats = try index.statistics()
         print("rebuild \(catchUp.entries) entries, \(stats.events) unit events in \(String(format: elapsed)) s: \(Int(Double(stats.events) / elapsed)) unit-events/s")
         print("rebuild_peak_memory \(peakMemoryMiB()) MiB")
+    case "epcis-xml-generate":
+        guard arguments.count == 4, let events = Int(arguments[3]) else { fail("epcis-xml-generate FILE EVENTS") }
+        try epcisXMLGenerate(directory, events: events)
+    case "epcis-xml":
+        try epcisXMLBench(directory)
     case "merkle":
         // merkle DIR: builds the stored tree from the log, then times proofs, their verification and a checkpoint.
         let layout = StoreLayout(directory: directory)
@@ -210,6 +218,10 @@ do {
             checkpointTimes.append(now() - start)
         }
         print("checkpoint_per_batch p50 \(p(checkpointTimes, 0.5)) µs p99 \(p(checkpointTimes, 0.99)) µs (root from stored nodes + Ed25519 signature + file write, at \(count) leaves)")
+    case "epcis-import":
+        // epcis-import DIR EVENTS: a generated EPCIS document of EVENTS events imported as one batch.
+        guard arguments.count == 4, let events = Int(arguments[3]) else { fail("epcis-import DIR EVENTS") }
+        try epcisImportBench(directory: directory, events: events)
     default:
         fail("unknown benchmark \(arguments[1])")
     }

@@ -25,8 +25,8 @@ struct LedgerCommand: ParsableCommand {
             InitCommand.self, KeygenCommand.self, PartnerCommand.self, AppendCommand.self,
             ShowCommand.self, LogCommand.self, VerifyCommand.self, CustodyCommand.self, LotCommand.self,
             HoldingsCommand.self, IndexCommand.self, IdCommand.self, DemoCommand.self, OperatorKeyCommand.self,
-            CheckpointCommand.self, ProveCommand.self, ReceiptCommand.self, VerifyReceiptCommand.self, ReportCommand.self,
-            VerifyReportCommand.self,
+            CheckpointCommand.self, ProveCommand.self, ReceiptCommand.self, VerifyReceiptCommand.self,
+            ImportCommand.self, ExportCommand.self, ReportCommand.self, VerifyReportCommand.self,
         ]
     )
 

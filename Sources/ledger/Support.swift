@@ -1,4 +1,5 @@
 import ArgumentParser
+import EPCIS
 import LedgerCore
 import LedgerCrypto
 import LedgerFormat
@@ -31,6 +32,7 @@ struct CommandFailure: Error {
     init?(libraryError error: Error) {
         switch error {
         case let error as InputError: self.init(status: Status.usage, "refused: \(error)")
+        case let error as EPCISError: self.init(status: Status.usage, "refused: \(error)")
         case let error as KeyFileError: self.init(status: Status.usage, "\(error)")
         case let error as CryptoError: self.init(status: Status.usage, "\(error)")
         case let error as JSONError: self.init(status: Status.usage, "\(error)")

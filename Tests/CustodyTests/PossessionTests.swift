@@ -91,6 +91,30 @@ struct BatchTests {
         #expect(try world.record(unit("S1")).possessor == Partners.wholesaler)
     }
 
+    @Test("a batch begun with no units (the ledger's overlay after each write) rolls back to none, and works on from there")
+    func rollbackFromEmpty() throws {
+        var world = try CustodyFixture()
+        let before = StateSnapshot(world.state)
+        world.beginBatch()
+        try world.commission(["S1", "S2", "S3"])
+        try world.aggregate(sscc(1), [unit("S1"), unit("S2")])
+        _ = try world.transfer([sscc(1)], from: Partners.manufacturer, to: Partners.wholesaler)
+        #expect(world.state.units.count == 4)
+        world.rollbackBatch()
+        #expect(world.state.units.isEmpty && world.state.events.isEmpty)
+        #expect(StateSnapshot(world.state) == before)
+        // The same serials commission again, and a second rolled-back batch leaves the first's commit alone.
+        world.beginBatch()
+        try world.commission(["S1", "S2"])
+        world.commitBatch()
+        let committed = StateSnapshot(world.state)
+        world.beginBatch()
+        try world.aggregate(sscc(1), [unit("S1")])
+        world.rollbackBatch()
+        #expect(StateSnapshot(world.state) == committed)
+        #expect(try world.record(unit("S1")).parent == nil)
+    }
+
     @Test("commitBatch keeps the changes, and a later rollback does not undo them")
     func commitKeeps() throws {
         var world = try CustodyFixture()
