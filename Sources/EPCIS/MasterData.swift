@@ -12,6 +12,16 @@ public struct EPCISMasterData: Sendable, Hashable {
         public var ndc: String?
         /// The vocabulary element's id, for error messages.
         public var elementID: String
+
+        public init(name: String? = nil, strength: String? = nil, dosageForm: String? = nil, containerSize: String? = nil,
+                    ndc: String? = nil, elementID: String) {
+            self.name = name
+            self.strength = strength
+            self.dosageForm = dosageForm
+            self.containerSize = containerSize
+            self.ndc = ndc
+            self.elementID = elementID
+        }
     }
 
     /// A party or location (Location vocabulary): name and address.

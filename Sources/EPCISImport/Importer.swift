@@ -42,6 +42,14 @@ public struct EPCISImporter: Sendable {
     public let statementAffirmed: Bool
     /// The statement's legal notice, when given.
     public let legalNotice: String?
+    /// Event hash IDs already recorded in the ledger → their entry's sequence number, for the events the
+    /// document declares erroneous (`errorDeclaration`); filled by the caller, which can read the log.
+    public var recordedEvents: [String: UInt64] = [:]
+
+    /// The event hash IDs of the document's events that carry an `errorDeclaration`.
+    public var declaredErroneous: [String] {
+        document.events.filter { $0["errorDeclaration"] != nil }.map { EPCISEventHash.hashID($0, namespaces: document.namespaces) }
+    }
 
     /// Reads the header: master data, the transaction statement, and the SBDH sender, which (when it names a
     /// GLN) must be the importing partner.
@@ -146,9 +154,12 @@ struct EventContext {
         if let declaration = event["errorDeclaration"] {
             let reason = declaration["reason"]?.stringValue.map { CBV.errorReason($0) ?? $0 } ?? "no reason given"
             let corrective = declaration["correctiveEventIDs"]?.arrayValue?.compactMap(\.stringValue) ?? []
+            let recorded = importer.recordedEvents[hash].map {
+                "; the event is entry \($0) of this ledger, which stays (the log is append-only): corrective events correct it"
+            } ?? "; this ledger never recorded the event"
             return skip("an error declaration (reason \(reason)) says this event was erroneous, so it is not applied"
                         + (corrective.isEmpty ? "" : "; its corrective events \(corrective.joined(separator: ", ")) are imported on their own")
-                        + "; an entry already in the ledger is never erased (record a corrective event)")
+                        + recorded)
         }
         let time = EPCISTime.local(eventTime, offset: offset)
         let body: (CustodyBodyType, [String: JSONValue], String)
@@ -303,15 +314,19 @@ struct EventContext {
             serials.append(.string(serial))
         }
         let ilmd = event["ilmd"]
-        let lotMember = ilmd?.members?.first { document.isMasterDataKey($0.key, "lotNumber") }
-        let expiryMember = ilmd?.members?.first { document.isMasterDataKey($0.key, "itemExpirationDate") }
+        // CBV master data, else the GS1 US guideline R1.1 (legacy) gs1ushc elements.
+        func ilmdMember(_ name: String) -> EPCISNode.Member? {
+            ilmd?.members?.first { document.isMasterDataKey($0.key, name) } ?? ilmd?.members?.first { document.isGS1USKey($0.key, name) }
+        }
+        let lotMember = ilmdMember("lotNumber")
+        let expiryMember = ilmdMember("itemExpirationDate")
         guard let lot = lotMember?.value.stringValue?.trimmingWhitespace, !lot.isEmpty else {
             throw fail("ilmd.cbvmda:lotNumber", "missing-lot", "is required: commissioning records the lot (cbvmda:lotNumber in ilmd)")
         }
         guard let expiry = expiryMember?.value.stringValue?.trimmingWhitespace, !expiry.isEmpty else {
             throw fail("ilmd.cbvmda:itemExpirationDate", "missing-expiry", "is required: commissioning records the expiry date (cbvmda:itemExpirationDate in ilmd)")
         }
-        guard let product = importer.masterData.products[gtin!] else {
+        guard let product = importer.masterData.products[gtin!] ?? legacyProduct(ilmd) else {
             throw fail("epcList", "missing-master-data",
                        "the header has no product master data for GTIN \(gtin!) (an EPCClass vocabulary element with regulatedProductName, strengthDescription, dosageFormType, netContentDescription)")
         }
@@ -327,6 +342,20 @@ struct EventContext {
         let members: [String: JSONValue] = ["gtin": .string(gtin!), "serials": .array(serials), "lot": .string(lot), "expiry": .string(expiry),
                                             "product": .object(master), "eventTime": .string(time)]
         return (.commission, members, "commission \(serials.count) of GTIN \(gtin!), lot \(lot), expiry \(expiry)")
+    }
+
+    /// Product master data in the event's ILMD as the GS1 US guideline R1.1 carried it (`gs1ushc:tradeItemMasterData`).
+    /// Its NDC is kept only in the hyphenated form (an unhyphenated NDC-10 does not say its 4-4-2, 5-3-2 or 5-4-1 layout).
+    func legacyProduct(_ ilmd: EPCISNode?) -> EPCISMasterData.Product? {
+        guard let data = ilmd?.members?.first(where: { document.isGS1USKey($0.key, "tradeItemMasterData") })?.value else { return nil }
+        func value(_ name: String) -> String? {
+            data.members?.first { document.isGS1USKey($0.key, name) }?.value.stringValue?.trimmingWhitespace
+        }
+        let identification = data.members?.first { document.isGS1USKey($0.key, "additionalTradeItemIdentification") }?.value
+        let ndc = identification?.members?.first { document.isGS1USKey($0.key, "additionalTradeItemIdentificationValue") }?.value.stringValue?.trimmingWhitespace
+        return EPCISMasterData.Product(name: value("drugName"), strength: value("strength"), dosageForm: value("dosageForm"),
+                                       containerSize: value("containerSize"), ndc: ndc?.contains("-") == true ? ndc : nil,
+                                       elementID: "ilmd.gs1ushc:tradeItemMasterData")
     }
 
     func aggregate(time: String) throws(EPCISError) -> (CustodyBodyType, [String: JSONValue], String) {

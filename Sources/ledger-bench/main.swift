@@ -5,6 +5,7 @@
 //   ledger-bench verify DIR
 //   ledger-bench epcis-xml-generate FILE EVENTS   a DSCSA-style EPCIS 1.2 XML document (tools/bench-epcis-xml.sh)
 //   ledger-bench epcis-xml FILE                   read it, hash every event, beside a plain byte scan
+//   ledger-bench epcis-import DIR EVENTS     a generated EPCIS document of EVENTS events imported as one batch
 //
 // ALG is ed25519 or p256 (the partner key). DIR must not exist. Figures go to stdout as `name value unit`.
 import Custody
@@ -206,6 +207,10 @@ do {
             checkpointTimes.append(now() - start)
         }
         print("checkpoint_per_batch p50 \(p(checkpointTimes, 0.5)) µs p99 \(p(checkpointTimes, 0.99)) µs (root from stored nodes + Ed25519 signature + file write, at \(count) leaves)")
+    case "epcis-import":
+        // epcis-import DIR EVENTS: a generated EPCIS document of EVENTS events imported as one batch.
+        guard arguments.count == 4, let events = Int(arguments[3]) else { fail("epcis-import DIR EVENTS") }
+        try epcisImportBench(directory: directory, events: events)
     default:
         fail("unknown benchmark \(arguments[1])")
     }

@@ -76,7 +76,7 @@ struct ImportCommand: ParsableCommand {
 struct ExportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
-        abstract: "Write the custody of a serial (or of a lot) as an EPCIS 2.0 JSON-LD document.",
+        abstract: "Write the custody of a serial (or of a lot) as an EPCIS 2.0 document (JSON-LD or XML).",
         discussion: """
         The document covers the unit's containment family (every container it was in and everything ever \
         inside them) and every entry that touched them, in ledger order. An entry imported from EPCIS gives \
@@ -85,19 +85,20 @@ struct ExportCommand: ParsableCommand {
 
         Example:
           ledger export 'urn:epc:id:sgtin:030001.0012345.11' > custody.jsonld
-          ledger export --lot 00300010123455 A123 > lot.jsonld
+          ledger export --lot 00300010123455 A123 --format epcis-xml > lot.xml
         """
     )
 
     enum Format: String, ExpressibleByArgument, CaseIterable {
         case epcisJSON = "epcis-json"
+        case epcisXML = "epcis-xml"
     }
 
     @OptionGroup var options: DataOptions
     @Argument(help: "The serial (SGTIN) or SSCC, in any GS1 form.") var identifier: String?
     @Option(name: .customLong("lot"), parsing: .upToNextOption, help: ArgumentHelp("Export a whole lot instead.", valueName: "GTIN LOT"))
     var lot: [String] = []
-    @Option(help: "The output format: epcis-json (EPCIS 2.0 JSON-LD).") var format: Format = .epcisJSON
+    @Option(help: "The output format: epcis-json (EPCIS 2.0 JSON-LD) or epcis-xml (EPCIS 2.0 XML).") var format: Format = .epcisJSON
 
     func validate() throws {
         guard (identifier == nil) != lot.isEmpty else { throw ValidationError("give a SERIAL or --lot GTIN LOT (one of them)") }
@@ -115,6 +116,6 @@ struct ExportCommand: ParsableCommand {
             guard !units.isEmpty else { throw CommandFailure(status: Status.usage, "no serial of GTIN \(lot[0]) lot \(lot[1]) is in the ledger") }
         }
         let document = try query.epcisExport(units: units, creationDate: Timestamp.iso8601(systemClock()))
-        print(document.prettyJSON)
+        print(format == .epcisJSON ? document.prettyJSON : try EPCISXMLWriter.write(document), terminator: format == .epcisJSON ? "\n" : "")
     }
 }

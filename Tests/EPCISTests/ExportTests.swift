@@ -35,6 +35,26 @@ struct ExportTests {
         #expect(try Self.export(second, bottle) == exported)
     }
 
+    @Test("the XML export of XML-imported entries imports back to the very same bodies; sensor data is refused, not written wrongly")
+    func xmlRoundTrip() throws {
+        let first = try PharmaLedger()
+        _ = try first.ledger.importEPCIS(try document("openepcis/1.2-xml_GS1_US_Pharma_Example_2_2_1_1.xml"), key: first.manufacturerKey)
+        let exported = try Self.export(first, .sgtin(gtin: "00300010123455", serial: "11"))
+        let xml = try EPCISXMLWriter.write(exported)
+        let reread = try EPCISDocument.read(Array(xml.utf8), source: "export.xml")
+        #expect(reread.syntax == .xml20)
+        let second = try PharmaLedger()
+        #expect(try second.ledger.importEPCIS(reread, key: second.manufacturerKey).refusal == nil)
+        #expect(try Self.bodies(second, 4...10) == (try Self.bodies(first, 4...10)))
+        var events = exported["epcisBody"]?["eventList"]?.arrayValue ?? []
+        guard case .object(var members) = events[0] else { Issue.record("no event"); return }
+        members.append(.init("sensorElementList", .array([])))
+        events[0] = .object(members)
+        let withSensor = EPCISNode.object([.init("epcisBody", .object([.init("eventList", .array(events))]))])
+        let error = #expect(throws: EPCISError.self) { try EPCISXMLWriter.write(withSensor) }
+        #expect(error?.description == "export, event 1, field sensorElementList: has no XML form in this writer; export as epcis-json [not-writable-as-xml]")
+    }
+
     @Test("entries appended by hand export as the events the importer maps back to the same bodies")
     func synthesizedEvents() throws {
         let first = try PharmaLedger()

@@ -91,6 +91,35 @@ struct ImportTests {
         #expect(receive.epcis?.eventID == "urn:uuid:1")
     }
 
+    @Test("returns and destruction: the buyer receives, returns the pallet, the seller receives it back and destroys a bottle")
+    func returnAndDestroy() throws {
+        let test = try PharmaLedger()
+        _ = try test.ledger.importEPCIS(try document("us-pharma-2.2.1.1.jsonld"), key: test.manufacturerKey)
+        func event(_ step: String, _ action: String, _ epc: String, _ time: String, _ extra: String = "") -> String {
+            #"{"type": "ObjectEvent", "eventTime": "\#(time)", "eventTimeZoneOffset": "-05:00", "epcList": ["\#(epc)"], "action": "\#(action)", "bizStep": "\#(step)"\#(extra)}"#
+        }
+        let pallet = "urn:epc:id:sscc:030001.41234567890"
+        let steps: [(String, Bool)] = [
+            (event("receiving", "OBSERVE", pallet, "2023-04-02T10:00:00-05:00"), true),
+            (event("returning", "OBSERVE", pallet, "2023-04-03T10:00:00-05:00",
+                   #", "disposition": "returned", "destinationList": [{"type": "owning_party", "destination": "urn:epc:id:pgln:030001.111111"}]"#), true),
+            (event("receiving", "OBSERVE", pallet, "2023-04-04T10:00:00-05:00"), false),
+            (event("destroying", "DELETE", "urn:epc:id:sgtin:030001.0012345.11", "2023-04-05T10:00:00-05:00"), false),
+        ]
+        for (index, (json, byWholesaler)) in steps.enumerated() {
+            let report = try test.ledger.importEPCIS(try document(json: epcisJSON([json]), name: "step\(index).jsonld"),
+                                                     key: byWholesaler ? test.wholesalerKey : test.manufacturerKey)
+            #expect(report.refusal == nil, "step \(index): \(report.refusal?.description ?? "")")
+        }
+        guard case .return(let returned) = try test.body(12) else { Issue.record("entry 12 is not a return"); return }
+        #expect(returned.to == PharmaLedger.manufacturer)
+        #expect(returned.reason == "returned (EPCIS disposition returned)")
+        guard case .decommission(let destroyed) = try test.body(14) else { Issue.record("entry 14 is not a decommission"); return }
+        #expect(destroyed.reason == .destroyed)
+        #expect(destroyed.items == [.sgtin(gtin: "00300010123455", serial: "11")])
+        #expect(try Verifier(layout: test.layout).run().findings.isEmpty)
+    }
+
     @Test("a refused event refuses the whole document: nothing is written, and the error names document, event, eventID and reason")
     func atomicRefusal() throws {
         let test = try PharmaLedger()
@@ -165,7 +194,7 @@ struct ImportTests {
         guard case .appended(.transfer, let seq, _) = report.events[7].status else { Issue.record("event 8 would not be a transfer"); return }
         #expect(seq == 10)
         #expect(report.events[8].status == .skipped(reason: "bizStep inspecting with action OBSERVE changes neither ownership, possession, containment nor existence in the ledger"))
-        #expect(report.events[9].status == .skipped(reason: "an error declaration (reason incorrect_data) says this event was erroneous, so it is not applied; its corrective events urn:uuid:fix-1 are imported on their own; an entry already in the ledger is never erased (record a corrective event)"))
+        #expect(report.events[9].status == .skipped(reason: "an error declaration (reason incorrect_data) says this event was erroneous, so it is not applied; its corrective events urn:uuid:fix-1 are imported on their own; this ledger never recorded the event"))
         #expect(report.events[10].status == .skipped(reason: "a TransactionEvent is not a custody event (ownership moves with shipping ObjectEvents)"))
         let json = report.json
         #expect(json["outcome"] == .string("would-import"))
@@ -174,6 +203,39 @@ struct ImportTests {
         #expect(json["events"]?.arrayValue?[8]["outcome"] == .string("skipped"))
         // The dry run left the custody state as it was: the real import still works.
         #expect(try test.ledger.importEPCIS(doc, key: test.manufacturerKey).appended.count == 7)
+    }
+
+    @Test("an error declaration of an event the ledger recorded names its entry, which stays; the declared event is not applied again")
+    func errorDeclarationOfRecordedEvent() throws {
+        let test = try PharmaLedger()
+        let example = try document("us-pharma-2.2.1.1.jsonld")
+        _ = try test.ledger.importEPCIS(example, key: test.manufacturerKey)
+        guard case .object(var members) = example.events[7] else { Issue.record("no event"); return }
+        members.append(.init("errorDeclaration", .object([.init("declarationTime", .string("2023-04-02T00:00:00Z")),
+                                                          .init("reason", .string("incorrect_data"))])))
+        var declaration = example
+        declaration.events = [.object(members)]
+        let report = try test.ledger.importEPCIS(declaration, key: test.manufacturerKey)
+        #expect(report.refusal == nil && report.appended.isEmpty)
+        #expect(report.events[0].status == .skipped(reason: "an error declaration (reason incorrect_data) says this event was erroneous, so it is not applied; the event is entry 10 of this ledger, which stays (the log is append-only): corrective events correct it"))
+    }
+
+    @Test("legacy GS1 US R1.1 commissioning: lot, expiry and product master data in gs1ushc elements of the ILMD")
+    func legacyILMD() throws {
+        let test = try PharmaLedger()
+        let event = #"""
+            {"type": "ObjectEvent", "eventTime": "2019-04-03T04:32:12Z", "eventTimeZoneOffset": "-04:00", "action": "ADD", "bizStep": "commissioning",
+             "epcList": ["urn:epc:id:sgtin:030001.0012345.A1"],
+             "ilmd": {"gs1ushc:tradeItemMasterData": {"gs1ushc:additionalTradeItemIdentification": {"gs1ushc:additionalTradeItemIdentificationValue": "0001012345"},
+                      "gs1ushc:drugName": "Epcistra", "gs1ushc:dosageForm": "Tablet", "gs1ushc:strength": "10mg", "gs1ushc:containerSize": "400 cc"},
+                      "gs1ushc:lotNumber": "19030145", "gs1ushc:itemExpirationDate": "2021-03-31"}}
+            """#
+        let report = try test.ledger.importEPCIS(try document(json: epcisJSON([event]), name: "legacy.jsonld"), key: test.manufacturerKey)
+        #expect(report.refusal == nil)
+        guard case .commission(let commission) = try test.body(4) else { Issue.record("entry 4 is not a commission"); return }
+        #expect(commission.lot == "19030145" && commission.expiry == "2021-03-31")
+        // An unhyphenated NDC does not say its layout, so it is left out (the GTIN embeds it).
+        #expect(commission.product == ProductMaster(name: "Epcistra", strength: "10mg", dosageForm: "Tablet", containerSize: "400 cc"))
     }
 
     @Test("identifiers may be GS1 Digital Link URIs on any host; parties PGLNs")
