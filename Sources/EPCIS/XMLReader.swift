@@ -71,7 +71,7 @@ struct XMLMapper {
         case (EPCISXMLReader.namespace20, "EPCISDocument"), (EPCISXMLReader.queryNamespace20, "EPCISQueryDocument"): syntax = .xml20
         case (EPCISXMLReader.namespace12, "EPCISDocument"), (EPCISXMLReader.queryNamespace12, "EPCISQueryDocument"): syntax = .xml12
         default:
-            let name = root.namespace.isEmpty ? root.localName : "{\(root.namespace)}\(root.localName)"
+            let name = root.localName + (root.namespace.isEmpty ? " in no namespace" : " in namespace \(root.namespace)")
             throw fail(root, field: nil, code: "not-epcis",
                        "the root element is \(name), not EPCISDocument in \(EPCISXMLReader.namespace20) or \(EPCISXMLReader.namespace12) (or EPCISQueryDocument in \(EPCISXMLReader.queryNamespace20) or \(EPCISXMLReader.queryNamespace12))")
         }
@@ -396,6 +396,9 @@ struct XMLMapper {
             switch Self.isStandard(part) ? part.localName : "" {
             case "epcClass", "uom": members.append(.init(part.localName, .string(trim(part.text))))
             case "quantity":
+                // xsi:nil="true": the quantity is absent (the XSD declares it nillable).
+                if part.attributes.contains(where: { $0.namespace == EPCISXMLReader.xsiNamespace && $0.localName == "nil" && trim($0.value) == "true" }),
+                   trim(part.text).isEmpty { continue }
                 let text = trim(part.text)
                 guard isNumber(text) else {
                     throw fail(part, field: field + ".quantity", code: "bad-quantity", "quantity \"\(text)\" is not a number")

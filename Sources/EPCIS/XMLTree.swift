@@ -1,9 +1,12 @@
 /// A small, safe, non-validating XML 1.0 parser with namespaces, written for EPCIS documents.
 ///
 /// What it accepts: UTF-8 (or ASCII) input, an optional XML declaration, comments, CDATA sections,
-/// the five predefined entities (`&amp; &lt; &gt; &quot; &apos;`) and character references.
-/// What it refuses, with the line and column: a `<!DOCTYPE` (so no DTD, no external or internal
-/// entity, nothing is ever fetched or expanded), any other entity reference, processing
+/// the five predefined entities (`&amp; &lt; &gt; &quot; &apos;`) and character references, and a
+/// document type declaration that is a bare name before the root (`<!DOCTYPE project>`, which can
+/// declare nothing and points at nothing; it is skipped).
+/// What it refuses, with the line and column: any other `<!DOCTYPE` (an external identifier or an
+/// internal subset: so no DTD, no external or internal entity, nothing is ever fetched or expanded),
+/// any other entity reference, processing
 /// instructions other than the XML declaration, an encoding other than UTF-8, undeclared namespace
 /// prefixes, and documents deeper or larger than `XMLLimits`.
 public enum XMLTree {
@@ -137,6 +140,8 @@ struct XMLByteParser {
     /// Namespace bindings in scope, innermost last; `scopes` holds how many each open element added.
     var bindings: [(prefix: String, uri: String)] = [("xml", xmlNamespaceURI)]
     var declarations: [(prefix: String, uri: String)] = []
+    /// Whether the prolog held a (bare) document type declaration already.
+    var sawDoctype = false
 
     init(bytes: [UInt8], source: String, limits: XMLLimits) {
         self.bytes = bytes
@@ -173,8 +178,7 @@ struct XMLByteParser {
             if matches("<!--") {
                 try skipComment()
             } else if matches("<!DOCTYPE") || matches("<!doctype") {
-                throw error("xml-doctype-refused", at: position,
-                            "<!DOCTYPE> is refused: DTDs and their entities are never read, expanded or fetched")
+                try skipBareDoctype(beforeRoot: root == nil)
             } else if matches("<?") {
                 throw processingInstructionError()
             } else if root != nil {
@@ -185,6 +189,34 @@ struct XMLByteParser {
         }
         guard let root else { throw error("xml-syntax", at: bytes.count, "the document has no root element") }
         return root
+    }
+
+    /// Skips a document type declaration that is only a name (`<!DOCTYPE project>`): with no external
+    /// identifier and no internal subset it can declare no entity and point at nothing. Anything more is refused.
+    mutating func skipBareDoctype(beforeRoot: Bool) throws(EPCISError) {
+        let start = position
+        let refused = "<!DOCTYPE> with an external identifier or an internal subset is refused: DTDs and their entities are never read, expanded or fetched"
+        guard beforeRoot, !sawDoctype else {
+            throw error("xml-doctype-refused", at: start, beforeRoot ? "a second <!DOCTYPE>" : "<!DOCTYPE> after the root element")
+        }
+        var end = start + 9
+        var name = 0
+        while end < bytes.count, bytes[end] != UInt8(ascii: ">") {
+            let byte = bytes[end]
+            if isSpace(byte) {
+                if name > 0 { name = -1 }
+            } else if name >= 0, byte != UInt8(ascii: "["), byte != UInt8(ascii: "\""), byte != UInt8(ascii: "'"), byte != UInt8(ascii: "<") {
+                name += 1
+            } else {
+                throw error("xml-doctype-refused", at: start, refused)
+            }
+            end += 1
+        }
+        guard end < bytes.count, name != 0, isSpace(bytes[start + 9]) else {
+            throw error("xml-doctype-refused", at: start, end < bytes.count ? refused : "<!DOCTYPE is not closed with \">\"")
+        }
+        sawDoctype = true
+        position = end + 1
     }
 
     func processingInstructionError() -> EPCISError {

@@ -188,6 +188,13 @@ struct XMLReaderTests {
                                     reason: "line 2: quantity \"twenty\" is not a number"))
     }
 
+    @Test("a quantity of xsi:nil=\"true\" is absent (GS1's corrective-event example), not refused")
+    func nilQuantityIsAbsent() throws {
+        let bytes = Self.document("<ObjectEvent xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\">\(Self.eventHead)<action>ADD</action><quantityList><quantityElement><epcClass>urn:epc:class:lgtin:4012345.012345.998877</epcClass><quantity xsi:nil=\"true\"/></quantityElement></quantityList></ObjectEvent>")
+        let document = try EPCISXMLReader.read(bytes, source: "nil.xml")
+        #expect(document.events[0]["quantityList"] == .array([.object([.init("epcClass", .string("urn:epc:class:lgtin:4012345.012345.998877"))])]))
+    }
+
     @Test("an unqualified element that is not an EPCIS field is refused")
     func unknownField() {
         let bytes = Self.document("<ObjectEvent>\(Self.eventHead)<action>ADD</action></ObjectEvent><ObjectEvent>\(Self.eventHead)<action>ADD</action><lotNumber>L1</lotNumber></ObjectEvent>")
@@ -227,7 +234,7 @@ struct XMLReaderTests {
     func notEPCIS() {
         let error = readError(Array("<EPCISDocument><EPCISBody/></EPCISDocument>".utf8), source: "n.xml")
         #expect(error == EPCISError(document: "n.xml", code: "not-epcis",
-                                    reason: "line 1: the root element is EPCISDocument, not EPCISDocument in urn:epcglobal:epcis:xsd:2 or urn:epcglobal:epcis:xsd:1 (or EPCISQueryDocument in urn:epcglobal:epcis-query:xsd:2 or urn:epcglobal:epcis-query:xsd:1)"))
+                                    reason: "line 1: the root element is EPCISDocument in no namespace, not EPCISDocument in urn:epcglobal:epcis:xsd:2 or urn:epcglobal:epcis:xsd:1 (or EPCISQueryDocument in urn:epcglobal:epcis-query:xsd:2 or urn:epcglobal:epcis-query:xsd:1)"))
     }
 
     @Test("2.0 master data: an attribute whose value is nested XML becomes a nested object; children are ids")

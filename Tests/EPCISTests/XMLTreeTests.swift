@@ -7,7 +7,28 @@ struct XMLTreeTests {
     func doctypeRefused() {
         let text = "<?xml version=\"1.0\"?>\n<!DOCTYPE r [<!ENTITY x SYSTEM \"file:///etc/passwd\">]>\n<r>&x;</r>"
         #expect(parseError(text) == EPCISError(document: "t.xml", code: "xml-doctype-refused",
-                                               reason: "line 2, column 1: <!DOCTYPE> is refused: DTDs and their entities are never read, expanded or fetched"))
+                                               reason: "line 2, column 1: <!DOCTYPE> with an external identifier or an internal subset is refused: DTDs and their entities are never read, expanded or fetched"))
+    }
+
+    @Test("a DOCTYPE with an external identifier is refused: nothing it points at is fetched")
+    func doctypeExternalRefused() {
+        #expect(parseError("<!DOCTYPE r SYSTEM \"http://example.com/r.dtd\">\n<r/>") ==
+                EPCISError(document: "t.xml", code: "xml-doctype-refused",
+                           reason: "line 1, column 1: <!DOCTYPE> with an external identifier or an internal subset is refused: DTDs and their entities are never read, expanded or fetched"))
+        #expect(parseError("<!DOCTYPE r PUBLIC \"-//x//EN\" \"r.dtd\"><r/>")?.code == "xml-doctype-refused")
+        #expect(parseError("<!DOCTYPE>\n<r/>")?.code == "xml-doctype-refused")
+        #expect(parseError("<!DOCTYPE r\n<r/>")?.code == "xml-doctype-refused")
+    }
+
+    @Test("a bare DOCTYPE name (as GS1's masterdata example has) declares nothing and is skipped; a second one is refused")
+    func bareDoctypeSkipped() throws {
+        let tree = try XMLTree.parse(Array("<?xml version=\"1.0\"?>\n<!DOCTYPE project>\n<r><a>1</a></r>".utf8), source: "t.xml")
+        #expect(tree.root.localName == "r")
+        #expect(tree.root.children.map(\.text) == ["1"])
+        #expect(parseError("<!DOCTYPE r><!DOCTYPE r><r/>") == EPCISError(document: "t.xml", code: "xml-doctype-refused",
+                                                                          reason: "line 1, column 13: a second <!DOCTYPE>"))
+        #expect(parseError("<r/><!DOCTYPE r>") == EPCISError(document: "t.xml", code: "xml-doctype-refused",
+                                                              reason: "line 1, column 5: <!DOCTYPE> after the root element"))
     }
 
     @Test("a DOCTYPE inside the root element is refused too")
