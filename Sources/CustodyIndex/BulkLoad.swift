@@ -21,6 +21,9 @@ public final class BulkLoader {
         guard try index.indexedHead() == nil else { throw IndexError("a bulk load needs an empty index") }
         // Created again, each in one sort, by `finish` (and by the next open should the load not finish).
         try index.pool.write { db in
+            // Until `finish` removes it, this row says the index is incomplete: a load cut short (a crash, Ctrl-C)
+            // leaves `entries` rows without their units and events, and the next open must rebuild, not catch up.
+            try db.execute(sql: "INSERT OR REPLACE INTO meta(key, value) VALUES (?, '1')", arguments: [CustodyIndex.bulkLoadingKey])
             for secondary in CustodyIndex.secondaryIndexes { try db.execute(sql: "DROP INDEX IF EXISTS \(secondary.name)") }
             // Unit events arrive in log order but are keyed by unit: appended to a scratch table first, they go
             // into `unit_events` in key order at the end instead of landing all over a B-tree larger than the cache.
@@ -154,6 +157,7 @@ public final class BulkLoader {
                 DROP TABLE temp.bulk_events;
                 """)
             try CustodyIndex.createSecondaryIndexes(db)
+            try db.execute(sql: "DELETE FROM meta WHERE key = ?", arguments: [CustodyIndex.bulkLoadingKey])
         }
         openStays = [:]
         unitIDs = [:]

@@ -110,6 +110,15 @@ public final class CustodyIndex: CustodyBacking, @unchecked Sendable {
     // MARK: Progress
 
     /// The last entry the index reflects, or nil for an empty index.
+    /// The `meta` key a bulk load sets when it starts and removes when it finishes.
+    static let bulkLoadingKey = "bulk-loading"
+
+    /// Whether a bulk load (a rebuild from scratch) began and never finished: the index is then incomplete
+    /// and must be rebuilt, whatever its head says.
+    public func bulkLoadInterrupted() throws -> Bool {
+        try pool.read { db in try Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM meta WHERE key = ?)", arguments: [Self.bulkLoadingKey]) ?? false }
+    }
+
     public func indexedHead() throws -> (seq: UInt64, hash: [UInt8])? {
         try pool.read { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT seq, hash FROM entries ORDER BY seq DESC LIMIT 1") else { return nil }

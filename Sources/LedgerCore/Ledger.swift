@@ -134,6 +134,7 @@ public final class Ledger {
         if rebuildReason == nil {
             do {
                 let opened = try CustodyIndex(path: path)
+                guard try !opened.bulkLoadInterrupted() else { throw IndexError("a rebuild of it was interrupted before it finished") }
                 indexed = try opened.indexedHead()
                 if let head = indexed {
                     guard let location = try opened.location(of: head.seq), try reader.entry(at: location).hash == head.hash else {

@@ -170,6 +170,32 @@ struct IndexTests {
         }
     }
 
+    @Test("a rebuild cut short (entries loaded, units not yet written) is rebuilt on the next open, not caught up")
+    func interruptedRebuild() throws {
+        try withTemporaryDirectory { directory in
+            let test = try TestLedger(in: directory)
+            let ledger = test.ledger
+            try ledger.append([ledger.sign(commission("LOT-1"), with: test.alpha.key)])
+            ledger.close()
+            let path = CustodyIndex.path(in: test.layout)
+            CustodyIndex.remove(at: path)
+            // A bulk load that streams the log's entries in and then dies before `finish`.
+            let partial = try CustodyIndex(path: path)
+            let loader = try BulkLoader(index: partial)
+            var entries: [AppendedEntry] = []
+            try LedgerReader(layout: test.layout).forEach(fromSeq: 0) { entries.append($0); return true }
+            try loader.load(entries: entries, events: [], containment: [])
+            #expect(try partial.indexedHead()?.seq == 3)
+            #expect(try partial.bulkLoadInterrupted())
+            let writer = try SegmentWriter(layout: test.layout)
+            let (index, _, _, catchUp) = try Ledger.openIndex(layout: test.layout, trustAnchor: nil)
+            writer.close()
+            #expect(catchUp.rebuilt && catchUp.reason == "index: a rebuild of it was interrupted before it finished")
+            #expect(try !index.bulkLoadInterrupted())
+            #expect(try IndexAudit.differences(layout: test.layout).isEmpty)
+        }
+    }
+
     @Test("an index left behind by a crash catches up from its last entry on open")
     func behindIndex() throws {
         try withTemporaryDirectory { directory in
