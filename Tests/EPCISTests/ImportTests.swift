@@ -235,6 +235,17 @@ struct ImportTests {
         #expect(try test.ledger.importEPCIS(doc, key: test.manufacturerKey).appended.count == 7)
     }
 
+    @Test("a number with an exponent beyond Int is hashed as written, never a trap", arguments: ["1e-9223372036854775808", "1e9223372036854775807", "-1E+99999"])
+    func hugeExponent(_ number: String) throws {
+        let test = try PharmaLedger()
+        let inspecting = #"{"type": "ObjectEvent", "eventTime": "2023-04-01T08:00:00Z", "eventTimeZoneOffset": "-05:00", "action": "OBSERVE", "bizStep": "inspecting", "epcList": ["urn:epc:id:sscc:030001.41234567890"], "gs1ushc:n": "# + number + #"}"#
+        let doc = try document(json: epcisJSON([inspecting]), name: "exponent.jsonld")
+        let report = try test.ledger.importEPCIS(doc, key: test.manufacturerKey, dryRun: true)
+        #expect(report.refusal == nil)
+        #expect(report.events.count == 1)
+        #expect(EPCISEventHash.preHash(doc.events[0], namespaces: doc.namespaces).hasSuffix("{http://epcis.gs1us.org/hc/ns}n=" + number))
+    }
+
     @Test("an error declaration of an event the ledger recorded names its entry, which stays; the declared event is not applied again")
     func errorDeclarationOfRecordedEvent() throws {
         let test = try PharmaLedger()
