@@ -169,7 +169,7 @@ struct EventContext {
                 return skip("commissioning of logistic units (SSCCs) only: an SSCC comes into existence in the ledger when it is first packed")
             }
             body = mapped
-        case ("ObjectEvent", "decommissioning", _), ("ObjectEvent", "dispensing", _), ("ObjectEvent", "destroying", _):
+        case ("ObjectEvent", "decommissioning", "DELETE"), ("ObjectEvent", "dispensing", "DELETE"), ("ObjectEvent", "destroying", "DELETE"):
             body = try decommission(step: step!, time: time)
         case ("ObjectEvent", "shipping", "OBSERVE"):
             body = try ship(time: time, custody: custody, registry: registry)
@@ -183,6 +183,8 @@ struct EventContext {
             body = try disaggregate(time: time)
         case ("AggregationEvent", _, "OBSERVE"):
             return skip("an AggregationEvent OBSERVE (bizStep \(step ?? "none")) changes no containment, ownership or possession")
+        case ("ObjectEvent", "decommissioning", _), ("ObjectEvent", "dispensing", _), ("ObjectEvent", "destroying", _):
+            return skip("bizStep \(step!) with action \(action ?? "none") ends nothing in the ledger: a serial leaves the supply chain with an ObjectEvent DELETE")
         case ("ObjectEvent", _, _), ("AggregationEvent", _, _):
             return skip("bizStep \(step ?? "none") with action \(action ?? "none") changes neither ownership, possession, containment nor existence in the ledger")
         default:
@@ -421,6 +423,10 @@ struct EventContext {
             ]
             if let holder = destinations["possessing_party"], holder != buyer { members["via"] = .string(holder) }
             return (.transfer, members, "transfer \(items.count) from \(seller) to \(buyer)" + (members["via"] != nil ? " via \(destinations["possessing_party"]!)" : ""))
+        }
+        if destinations["owning_party"] != nil, sources["owning_party"] == nil {
+            throw fail("sourceList", "missing-party",
+                       "a shipping event with a destination owning_party is a sale, which needs the seller as source owning_party; it names none")
         }
         guard let to = destinations["possessing_party"] ?? destinations["owning_party"] else {
             throw fail("destinationList", "missing-party",
