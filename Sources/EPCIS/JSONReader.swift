@@ -66,9 +66,42 @@ public enum EPCISJSONReader {
                 }
                 members.remove(at: position)
             }
-            events.append(.object(members))
+            let event = EPCISNode.object(members)
+            try checkKeys(event, namespaces: namespaces, path: nil) { key, reason in
+                EPCISError(document: source, eventIndex: index, eventID: event["eventID"]?.stringValue, field: key, code: "bad-key", reason: reason)
+            }
+            events.append(event)
         }
         return EPCISDocument(source: source, syntax: .json20, namespaces: namespaces, header: root["epcisHeader"], events: events)
+    }
+
+    /// Refuses a member key that is not a field name (an NCName) or a user extension key `prefix:NCName` whose
+    /// prefix the context declares: such a key could not be hashed by namespace, nor written as an XML element.
+    static func checkKeys(_ node: EPCISNode, namespaces: [String: String], path: String?,
+                          fail: (String, String) -> EPCISError) throws(EPCISError) {
+        switch node {
+        case .object(let members):
+            for member in members {
+                let field = path.map { "\($0).\(member.key)" } ?? member.key
+                if let colon = member.key.firstIndex(of: ":") {
+                    let prefix = String(member.key[..<colon])
+                    guard isQName(member.key), !prefix.lowercased().hasPrefix("xml") else {
+                        throw fail(field, "\(member.key) is not a user extension key prefix:NCName")
+                    }
+                    guard namespaces[prefix] != nil || EPCISDocument.standardPrefixes[prefix] != nil else {
+                        throw fail(field, "the prefix \(prefix) of \(member.key) is not declared in the @context")
+                    }
+                } else if !isNCName(member.key[...]) {
+                    throw fail(field, "\(member.key) is not a field name (an NCName) nor a user extension key prefix:NCName")
+                }
+                try checkKeys(member.value, namespaces: namespaces, path: field, fail: fail)
+            }
+        case .array(let elements):
+            for (index, element) in elements.enumerated() {
+                try checkKeys(element, namespaces: namespaces, path: "\(path ?? "")[\(index)]", fail: fail)
+            }
+        default: return
+        }
     }
 
     /// Collects `prefix → IRI` from a context: a string (a context URL, never fetched), an object, or an array of them.
@@ -85,7 +118,8 @@ public enum EPCISJSONReader {
             for member in members {
                 // `@vocab`, `@base` and term definitions that are objects do not declare prefixes.
                 if member.key.hasPrefix("@") { continue }
-                if let iri = member.value.stringValue { namespaces[member.key] = iri }
+                // Only an NCName term is a prefix; other terms (compact IRIs, aliases) declare none.
+                if let iri = member.value.stringValue, isNCName(member.key[...]) { namespaces[member.key] = iri }
             }
         default:
             throw fail(field, "bad-context", "must be a context URL, an object of prefixes, or an array of them, not \(context.compactJSON)")

@@ -619,6 +619,19 @@ struct PendingText {
     isNameStart(byte) || (byte >= 0x30 && byte <= 0x39) || byte == UInt8(ascii: "-") || byte == UInt8(ascii: ".")
 }
 
+/// Whether `text` is an XML NCName (a name without a colon), by the byte rules the reader applies to names.
+func isNCName(_ text: Substring) -> Bool {
+    let bytes = text.utf8
+    guard let first = bytes.first, first != UInt8(ascii: ":"), isNameStart(first) else { return false }
+    return bytes.allSatisfy { $0 != UInt8(ascii: ":") && isNameChar($0) }
+}
+
+/// Whether `text` is an XML QName: an NCName, or `prefix:local` with both parts NCNames.
+func isQName(_ text: String) -> Bool {
+    guard let colon = text.firstIndex(of: ":") else { return isNCName(text[...]) }
+    return isNCName(text[..<colon]) && isNCName(text[text.index(after: colon)...])
+}
+
 private func isXMLChar(_ value: UInt32) -> Bool {
     value == 0x9 || value == 0xA || value == 0xD || (0x20...0xD7FF).contains(value) || (0xE000...0xFFFD).contains(value)
         || (0x10000...0x10FFFF).contains(value)

@@ -57,6 +57,18 @@ struct JSONReaderTests {
         #expect(error?.description == "openepcis/invalid/2.0-json_EPCISDocument_without_context.json, field @context: is required: an EPCIS 2.0 JSON-LD document names the EPCIS context (it is never fetched) [bad-context]")
     }
 
+    @Test("an event key that is not a field name or a prefix:NCName with a declared prefix is refused", arguments: [
+        (#"{"type": "ObjectEvent", "ex:a x=\"1\"><bizStep>": "v"}"#, #"test.jsonld, event 1, field ex:a x="1"><bizStep>: ex:a x="1"><bizStep> is not a user extension key prefix:NCName [bad-key]"#),
+        (#"{"type": "ObjectEvent", "eventID": "e1", "ilmd": {"un:known": "v"}}"#, "test.jsonld, event 1 (e1), field ilmd.un:known: the prefix un of un:known is not declared in the @context [bad-key]"),
+        (#"{"type": "ObjectEvent", "quantityList": [{"a b": 1}]}"#, "test.jsonld, event 1, field quantityList[0].a b: a b is not a field name (an NCName) nor a user extension key prefix:NCName [bad-key]"),
+        (#"{"type": "ObjectEvent", "xmlns:ex": "v"}"#, "test.jsonld, event 1, field xmlns:ex: xmlns:ex is not a user extension key prefix:NCName [bad-key]"),
+    ])
+    func badKeys(event: String, expected: String) throws {
+        let text = #"{"@context": ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld", {"ex": "https://ex.example/", "xmlns": "https://x.example/"}], "type": "EPCISDocument", "schemaVersion": "2.0", "creationDate": "2024-01-02T03:04:05Z", "epcisBody": {"eventList": ["# + event + "]}}"
+        let error = #expect(throws: EPCISError.self) { try document(json: text) }
+        #expect(error?.description == expected)
+    }
+
     @Test("malformed JSON is refused with the byte offset", arguments: [
         (#"{"a": 1, "a": 2}"#, "test.jsonld: invalid JSON at byte 9: duplicate member name \"a\" [bad-syntax]"),
         (#"{"a": 01}"#, "test.jsonld: invalid JSON at byte 6: leading zeros are not allowed [bad-syntax]"),
