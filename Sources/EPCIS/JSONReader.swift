@@ -9,12 +9,40 @@ public enum EPCISJSONReader {
     /// The largest document accepted, in bytes.
     public static let maxBytes = 512 * 1024 * 1024
 
+    /// The most JSON values (objects, arrays, strings, numbers, literals) in one document.
+    public static let maxValues = 10_000_000
+
+    /// An upper bound on the number of values in `bytes`, counted without building them: every value is the
+    /// root, the first in its array or object, or follows a comma (commas and brackets inside strings aside).
+    static func valueBound(_ bytes: [UInt8]) -> Int {
+        var count = 1
+        var inString = false, escaped = false
+        for byte in bytes {
+            if inString {
+                if escaped { escaped = false } else if byte == UInt8(ascii: "\\") { escaped = true } else if byte == UInt8(ascii: "\"") { inString = false }
+                continue
+            }
+            switch byte {
+            case UInt8(ascii: "\""): inString = true
+            case UInt8(ascii: ","), UInt8(ascii: "["), UInt8(ascii: "{"): count += 1
+            default: break
+            }
+        }
+        return count
+    }
+
     /// Reads `bytes` (UTF-8 JSON) as an EPCIS 2.0 document; `source` names it in errors.
-    public static func read(_ bytes: [UInt8], source: String) throws(EPCISError) -> EPCISDocument {
+    /// At most `valueLimit` JSON values are read (default `maxValues`).
+    public static func read(_ bytes: [UInt8], source: String, valueLimit: Int = maxValues) throws(EPCISError) -> EPCISDocument {
         func fail(_ field: String?, _ code: String, _ reason: String) -> EPCISError {
             EPCISError(document: source, field: field, code: code, reason: reason)
         }
         guard bytes.count <= maxBytes else { throw fail(nil, "too-large", "is larger than \(maxBytes) bytes") }
+        // Each value becomes a node in memory: bound them before building any.
+        let values = valueBound(bytes)
+        guard values <= valueLimit else {
+            throw fail(nil, "json-too-many-values", "has more than \(valueLimit) JSON values (\(values) counted)")
+        }
         let root: EPCISNode
         do { root = try EPCISNode.parse(bytes) } catch { throw fail(nil, "bad-syntax", "\(error)") }
         guard root.members != nil else { throw fail(nil, "bad-syntax", "must be a JSON object (an EPCISDocument)") }

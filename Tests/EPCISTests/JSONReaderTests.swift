@@ -69,6 +69,16 @@ struct JSONReaderTests {
         #expect(error?.description == expected)
     }
 
+    @Test("a document with more JSON values than the limit is refused before any is built (commas and brackets in strings do not count)")
+    func tooManyValues() throws {
+        let text = #"{"@context": "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld", "type": "EPCISDocument", "schemaVersion": "2.0", "creationDate": "2024-01-02T03:04:05Z", "epcisBody": {"eventList": [{"type": "ObjectEvent", "eventID": "a,[{\"b"}]}}"#
+        // 1 root + 5 commas + 4 opening brackets outside strings = 10.
+        let error = #expect(throws: EPCISError.self) { try EPCISJSONReader.read(Array(text.utf8), source: "many.jsonld", valueLimit: 9) }
+        #expect(error?.description == "many.jsonld: has more than 9 JSON values (10 counted) [json-too-many-values]")
+        #expect(try EPCISJSONReader.read(Array(text.utf8), source: "many.jsonld", valueLimit: 10).events.count == 1)
+        #expect(EPCISJSONReader.maxValues == 10_000_000)
+    }
+
     @Test("malformed JSON is refused with the byte offset", arguments: [
         (#"{"a": 1, "a": 2}"#, "test.jsonld: invalid JSON at byte 9: duplicate member name \"a\" [bad-syntax]"),
         (#"{"a": 01}"#, "test.jsonld: invalid JSON at byte 6: leading zeros are not allowed [bad-syntax]"),
