@@ -82,25 +82,29 @@ public enum EPCISJSONReader {
         }
         guard let list = node.arrayValue else { throw fail(field, "bad-document", "must be an array of events") }
         var events: [EPCISNode] = []
+        var eventNamespaces: [[String: String]] = []
         events.reserveCapacity(list.count)
         for (index, event) in list.enumerated() {
             guard case .object(var members) = event else {
                 throw EPCISError(document: source, eventIndex: index, field: "\(field)[\(index)]", code: "bad-event", reason: "an event must be a JSON object")
             }
-            // Event-level @context: its prefixes join the document's (the event's own win).
+            // Event-level @context: its prefixes apply to this event alone (over the document's).
+            var own: [String: String] = [:]
             if let position = members.firstIndex(where: { $0.key == "@context" }) {
-                try readContext(members[position].value, into: &namespaces, field: "\(field)[\(index)].@context") { _, code, reason in
+                try readContext(members[position].value, into: &own, field: "\(field)[\(index)].@context") { _, code, reason in
                     EPCISError(document: source, eventIndex: index, eventID: event["eventID"]?.stringValue, field: "@context", code: code, reason: reason)
                 }
                 members.remove(at: position)
             }
             let event = EPCISNode.object(members)
-            try checkKeys(event, namespaces: namespaces, path: nil) { key, reason in
+            try checkKeys(event, namespaces: namespaces.merging(own) { _, own in own }, path: nil) { key, reason in
                 EPCISError(document: source, eventIndex: index, eventID: event["eventID"]?.stringValue, field: key, code: "bad-key", reason: reason)
             }
             events.append(event)
+            eventNamespaces.append(own)
         }
-        return EPCISDocument(source: source, syntax: .json20, namespaces: namespaces, header: root["epcisHeader"], events: events)
+        return EPCISDocument(source: source, syntax: .json20, namespaces: namespaces, eventNamespaces: eventNamespaces,
+                             header: root["epcisHeader"], events: events)
     }
 
     /// Refuses a member key that is not a field name (an NCName) or a user extension key `prefix:NCName` whose

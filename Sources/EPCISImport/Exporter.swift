@@ -49,8 +49,15 @@ public enum EPCISExporter {
                 do { event = try EPCISNode.parseJSON(kept.event) } catch {
                     throw EPCISError(document: "entry \(entry.seq)", field: "epcis.event", code: "bad-kept-event", reason: error.reason)
                 }
-                for (prefix, iri) in kept.namespaces { namespaces[prefix] = iri }
-                events.append(event)
+                // A prefix an earlier event bound to another IRI is declared in this event's own @context.
+                let clashing = kept.namespaces.filter { namespaces[$0.key] != nil && namespaces[$0.key] != $0.value }
+                for (prefix, iri) in kept.namespaces where clashing[prefix] == nil { namespaces[prefix] = iri }
+                if !clashing.isEmpty, case .object(let members) = event {
+                    let own = EPCISNode.object(clashing.keys.sorted().map { .init($0, .string(clashing[$0]!)) })
+                    events.append(.object([.init("@context", own)] + members))
+                } else {
+                    events.append(event)
+                }
             } else {
                 events.append(event(for: entry))
             }

@@ -48,7 +48,8 @@ public struct EPCISImporter: Sendable {
 
     /// The event hash IDs of the document's events that carry an `errorDeclaration`.
     public var declaredErroneous: [String] {
-        document.events.filter { $0["errorDeclaration"] != nil }.map { EPCISEventHash.hashID($0, namespaces: document.namespaces) }
+        document.events.indices.filter { document.events[$0]["errorDeclaration"] != nil }
+            .map { EPCISEventHash.hashID(document.events[$0], namespaces: document.namespaces(ofEvent: $0)) }
     }
 
     /// Reads the header: master data, the transaction statement, and the SBDH sender, which (when it names a
@@ -143,7 +144,7 @@ struct EventContext {
         try checkQuantities()
         let rawStep = try string("bizStep")
         let step = rawStep.map { CBV.bizStep($0) ?? $0 }
-        let hash = EPCISEventHash.hashID(event, namespaces: document.namespaces)
+        let hash = EPCISEventHash.hashID(event, namespaces: document.namespaces(ofEvent: index))
         var planned = PlannedEvent(index: index, eventType: type, eventID: eventID, eventHash: hash, bizStep: step,
                                    action: .skip(reason: ""), summary: "")
         func skip(_ reason: String) -> PlannedEvent {
@@ -199,6 +200,7 @@ struct EventContext {
 
     /// The event kept whole, with the prefixes of the extension keys it uses.
     func provenance(hash: String) -> EPCISProvenance {
+        let inScope = document.namespaces(ofEvent: index)
         var namespaces: [String: String] = [:]
         func collect(_ node: EPCISNode) {
             switch node {
@@ -206,7 +208,7 @@ struct EventContext {
                 for member in members {
                     if let colon = member.key.firstIndex(of: ":") {
                         let prefix = String(member.key[..<colon])
-                        if let iri = document.namespaces[prefix] { namespaces[prefix] = iri }
+                        if let iri = inScope[prefix] { namespaces[prefix] = iri }
                     }
                     collect(member.value)
                 }

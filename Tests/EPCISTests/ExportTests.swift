@@ -35,6 +35,28 @@ struct ExportTests {
         #expect(try Self.export(second, bottle) == exported)
     }
 
+    @Test("events binding one prefix to different IRIs export with their own @context and import back to the same hashes")
+    func clashingEventContexts() throws {
+        let first = try PharmaLedger()
+        var doc = try document("us-pharma-2.2.1.1.jsonld")
+        var text = Array(doc.events.prefix(3).map(\.compactJSON))
+        text[0] = #"{"ex:a": "1", "# + text[0].dropFirst()
+        text[2] = #"{"ex:a": "1", "# + text[2].dropFirst()
+        doc.events = try text.map { try EPCISNode.parseJSON($0) }
+        doc.eventNamespaces = [["ex": "https://one.example/"], [:], ["ex": "https://two.example/"]]
+        let imported = try first.ledger.importEPCIS(doc, key: first.manufacturerKey)
+        #expect(imported.refusal == nil, "\(imported.refusal?.description ?? "")")
+        let exported = try Self.export(first, .sgtin(gtin: "00300010123455", serial: "11"))
+        let events = exported["epcisBody"]?["eventList"]?.arrayValue ?? []
+        #expect(events.count == 3)
+        #expect(exported["@context"]?.arrayValue?.last?["ex"] == .string("https://one.example/"))
+        #expect(events[0]["@context"] == nil && events[2]["@context"] == .object([.init("ex", .string("https://two.example/"))]))
+        let reread = try EPCISDocument.read(Array(exported.prettyJSON.utf8), source: "export.jsonld")
+        let second = try PharmaLedger()
+        #expect(try second.ledger.importEPCIS(reread, key: second.manufacturerKey).refusal == nil)
+        #expect(try Self.bodies(second, 4...6) == (try Self.bodies(first, 4...6)))
+    }
+
     @Test("the XML export of XML-imported entries imports back to the very same bodies; sensor data is refused, not written wrongly")
     func xmlRoundTrip() throws {
         let first = try PharmaLedger()
