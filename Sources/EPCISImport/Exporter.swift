@@ -124,9 +124,8 @@ public enum EPCISExporter {
     }
 
     static func references(_ references: [String: String]) -> [EPCISNode.Member] {
-        let types = ["po": "po", "invoice": "inv", "asn": "desadv"]
         let list: [EPCISNode] = references.keys.sorted().map { key in
-            .object([.init("type", .string(types[key] ?? "other")), .init("bizTransaction", .string(references[key]!))])
+            .object([.init("type", .string(EventContext.referenceTypes[key] ?? "other")), .init("bizTransaction", .string(references[key]!))])
         }
         return list.isEmpty ? [] : [.init("bizTransactionList", .array(list))]
     }

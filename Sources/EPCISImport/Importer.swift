@@ -291,12 +291,16 @@ struct EventContext {
         return out
     }
 
+    /// The transfer's `references` members and the CBV bizTransaction types they are imported from and
+    /// exported as; any other type is kept under `other`.
+    static let referenceTypes: [String: String] = ["po": "po", "invoice": "inv", "asn": "desadv"]
+
     func references() -> [String: JSONValue] {
         var out: [String: String] = [:]
         for element in event["bizTransactionList"]?.arrayValue ?? [] {
             guard let value = element["bizTransaction"]?.stringValue?.trimmingWhitespace else { continue }
             let type = element["type"]?.stringValue.map { CBV.bizTransactionType($0) ?? $0 }
-            let key = switch type { case "po": "po"; case "inv": "invoice"; case "desadv": "asn"; default: "other" }
+            let key = Self.referenceTypes.first { $0.value == type }?.key ?? "other"
             out[key] = out[key].map { "\($0), \(value)" } ?? value
         }
         return out.mapValues { .string($0) }
