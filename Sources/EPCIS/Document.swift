@@ -15,9 +15,13 @@ public struct EPCISDocument: Sendable, Hashable {
     public var source: String
     public var syntax: Syntax
     /// Namespace prefix → namespace URI, from the JSON-LD `@context` or the XML `xmlns:` declarations
-    /// (document level; event-level declarations are merged in with the event's own prefixes winning).
-    /// Keys of user extensions are written `prefix:localName` with their prefix declared here.
+    /// (document level; the XML reader gives every namespace declared deeper a prefix of its own here).
+    /// Keys of user extensions are written `prefix:localName` with their prefix declared here or in
+    /// their event's own `@context` (`eventNamespaces`).
     public var namespaces: [String: String]
+    /// The prefixes each event's own JSON-LD `@context` declares, by event index (absent or empty when the
+    /// event has none). They apply to that event alone; see `namespaces(ofEvent:)`.
+    public var eventNamespaces: [[String: String]]
     /// The `epcisHeader` member in the 2.0 JSON shape (master data under
     /// `epcisMasterData.vocabularyList`); header content outside the 2.0 binding (an SBDH, the GS1 US
     /// `gs1ushc:dscsaTransactionStatement`) kept under its `prefix:localName` key. Nil when absent.
@@ -26,12 +30,20 @@ public struct EPCISDocument: Sendable, Hashable {
     /// (`ObjectEvent`, `AggregationEvent`, `TransactionEvent`, `TransformationEvent`, `AssociationEvent`).
     public var events: [EPCISNode]
 
-    public init(source: String, syntax: Syntax, namespaces: [String: String], header: EPCISNode?, events: [EPCISNode]) {
+    public init(source: String, syntax: Syntax, namespaces: [String: String], eventNamespaces: [[String: String]] = [],
+                header: EPCISNode?, events: [EPCISNode]) {
         self.source = source
         self.syntax = syntax
         self.namespaces = namespaces
+        self.eventNamespaces = eventNamespaces
         self.header = header
         self.events = events
+    }
+
+    /// The prefixes in scope in event `index`: the document's, and the event's own `@context` winning.
+    public func namespaces(ofEvent index: Int) -> [String: String] {
+        guard index < eventNamespaces.count, !eventNamespaces[index].isEmpty else { return namespaces }
+        return namespaces.merging(eventNamespaces[index]) { _, own in own }
     }
 }
 

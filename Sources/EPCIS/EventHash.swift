@@ -274,7 +274,7 @@ struct PreHashBuilder {
 }
 
 /// Numbers in the pre-hash: no sign `+`, no leading or trailing zeros, no exponent (`1E3` → `1000`,
-/// `26.0` → `26`, `0.50` → `0.5`).
+/// `26.0` → `26`, `0.50` → `0.5`). A number whose exponent is 1000 or more in magnitude is kept as written.
 enum CanonicalNumber {
     static func format(_ text: String) -> String? {
         guard isNumber(text) else { return nil }
@@ -293,7 +293,10 @@ enum CanonicalNumber {
             index += 1
         }
         if index < bytes.endIndex {
-            guard let value = Int(String(decoding: bytes[(index + 1)...], as: UTF8.self)), abs(value) < 1000 else { return nil }
+            // An exponent of more than a sign and four digits is kept as written: it cannot overflow `Int` and no
+            // real quantity needs it (`1e-9223372036854775808` would make `abs` trap).
+            let text = bytes[(index + 1)...]
+            guard text.count <= 5, let value = Int(String(decoding: text, as: UTF8.self)), value.magnitude < 1000 else { return nil }
             exponent = value
         }
         // value = 0.mantissa × 10^(point + exponent)

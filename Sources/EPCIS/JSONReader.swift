@@ -9,12 +9,40 @@ public enum EPCISJSONReader {
     /// The largest document accepted, in bytes.
     public static let maxBytes = 512 * 1024 * 1024
 
+    /// The most JSON values (objects, arrays, strings, numbers, literals) in one document.
+    public static let maxValues = 10_000_000
+
+    /// An upper bound on the number of values in `bytes`, counted without building them: every value is the
+    /// root, the first in its array or object, or follows a comma (commas and brackets inside strings aside).
+    static func valueBound(_ bytes: [UInt8]) -> Int {
+        var count = 1
+        var inString = false, escaped = false
+        for byte in bytes {
+            if inString {
+                if escaped { escaped = false } else if byte == UInt8(ascii: "\\") { escaped = true } else if byte == UInt8(ascii: "\"") { inString = false }
+                continue
+            }
+            switch byte {
+            case UInt8(ascii: "\""): inString = true
+            case UInt8(ascii: ","), UInt8(ascii: "["), UInt8(ascii: "{"): count += 1
+            default: break
+            }
+        }
+        return count
+    }
+
     /// Reads `bytes` (UTF-8 JSON) as an EPCIS 2.0 document; `source` names it in errors.
-    public static func read(_ bytes: [UInt8], source: String) throws(EPCISError) -> EPCISDocument {
+    /// At most `valueLimit` JSON values are read (default `maxValues`).
+    public static func read(_ bytes: [UInt8], source: String, valueLimit: Int = maxValues) throws(EPCISError) -> EPCISDocument {
         func fail(_ field: String?, _ code: String, _ reason: String) -> EPCISError {
             EPCISError(document: source, field: field, code: code, reason: reason)
         }
         guard bytes.count <= maxBytes else { throw fail(nil, "too-large", "is larger than \(maxBytes) bytes") }
+        // Each value becomes a node in memory: bound them before building any.
+        let values = valueBound(bytes)
+        guard values <= valueLimit else {
+            throw fail(nil, "json-too-many-values", "has more than \(valueLimit) JSON values (\(values) counted)")
+        }
         let root: EPCISNode
         do { root = try EPCISNode.parse(bytes) } catch { throw fail(nil, "bad-syntax", "\(error)") }
         guard root.members != nil else { throw fail(nil, "bad-syntax", "must be a JSON object (an EPCISDocument)") }
@@ -54,21 +82,58 @@ public enum EPCISJSONReader {
         }
         guard let list = node.arrayValue else { throw fail(field, "bad-document", "must be an array of events") }
         var events: [EPCISNode] = []
+        var eventNamespaces: [[String: String]] = []
         events.reserveCapacity(list.count)
         for (index, event) in list.enumerated() {
             guard case .object(var members) = event else {
                 throw EPCISError(document: source, eventIndex: index, field: "\(field)[\(index)]", code: "bad-event", reason: "an event must be a JSON object")
             }
-            // Event-level @context: its prefixes join the document's (the event's own win).
+            // Event-level @context: its prefixes apply to this event alone (over the document's).
+            var own: [String: String] = [:]
             if let position = members.firstIndex(where: { $0.key == "@context" }) {
-                try readContext(members[position].value, into: &namespaces, field: "\(field)[\(index)].@context") { _, code, reason in
+                try readContext(members[position].value, into: &own, field: "\(field)[\(index)].@context") { _, code, reason in
                     EPCISError(document: source, eventIndex: index, eventID: event["eventID"]?.stringValue, field: "@context", code: code, reason: reason)
                 }
                 members.remove(at: position)
             }
-            events.append(.object(members))
+            let event = EPCISNode.object(members)
+            try checkKeys(event, namespaces: namespaces.merging(own) { _, own in own }, path: nil) { key, reason in
+                EPCISError(document: source, eventIndex: index, eventID: event["eventID"]?.stringValue, field: key, code: "bad-key", reason: reason)
+            }
+            events.append(event)
+            eventNamespaces.append(own)
         }
-        return EPCISDocument(source: source, syntax: .json20, namespaces: namespaces, header: root["epcisHeader"], events: events)
+        return EPCISDocument(source: source, syntax: .json20, namespaces: namespaces, eventNamespaces: eventNamespaces,
+                             header: root["epcisHeader"], events: events)
+    }
+
+    /// Refuses a member key that is not a field name (an NCName) or a user extension key `prefix:NCName` whose
+    /// prefix the context declares: such a key could not be hashed by namespace, nor written as an XML element.
+    static func checkKeys(_ node: EPCISNode, namespaces: [String: String], path: String?,
+                          fail: (String, String) -> EPCISError) throws(EPCISError) {
+        switch node {
+        case .object(let members):
+            for member in members {
+                let field = path.map { "\($0).\(member.key)" } ?? member.key
+                if let colon = member.key.firstIndex(of: ":") {
+                    let prefix = String(member.key[..<colon])
+                    guard isQName(member.key), !prefix.lowercased().hasPrefix("xml") else {
+                        throw fail(field, "\(member.key) is not a user extension key prefix:NCName")
+                    }
+                    guard namespaces[prefix] != nil || EPCISDocument.standardPrefixes[prefix] != nil else {
+                        throw fail(field, "the prefix \(prefix) of \(member.key) is not declared in the @context")
+                    }
+                } else if !isNCName(member.key[...]) {
+                    throw fail(field, "\(member.key) is not a field name (an NCName) nor a user extension key prefix:NCName")
+                }
+                try checkKeys(member.value, namespaces: namespaces, path: field, fail: fail)
+            }
+        case .array(let elements):
+            for (index, element) in elements.enumerated() {
+                try checkKeys(element, namespaces: namespaces, path: "\(path ?? "")[\(index)]", fail: fail)
+            }
+        default: return
+        }
     }
 
     /// Collects `prefix → IRI` from a context: a string (a context URL, never fetched), an object, or an array of them.
@@ -85,7 +150,8 @@ public enum EPCISJSONReader {
             for member in members {
                 // `@vocab`, `@base` and term definitions that are objects do not declare prefixes.
                 if member.key.hasPrefix("@") { continue }
-                if let iri = member.value.stringValue { namespaces[member.key] = iri }
+                // Only an NCName term is a prefix; other terms (compact IRIs, aliases) declare none.
+                if let iri = member.value.stringValue, isNCName(member.key[...]) { namespaces[member.key] = iri }
             }
         default:
             throw fail(field, "bad-context", "must be a context URL, an object of prefixes, or an array of them, not \(context.compactJSON)")
@@ -144,7 +210,7 @@ extension EPCISNode {
         case .null: out.append(contentsOf: "null".utf8)
         case .bool(let flag): out.append(contentsOf: (flag ? "true" : "false").utf8)
         case .number(let text): out.append(contentsOf: text.utf8)
-        case .string(let text): Self.writeString(text, into: &out)
+        case .string(let text): JSONValue.writeString(text, into: &out)
         case .array(let elements):
             out.append(UInt8(ascii: "["))
             for (position, element) in elements.enumerated() {
@@ -159,7 +225,7 @@ extension EPCISNode {
             for (position, member) in members.enumerated() {
                 if position > 0 { out.append(UInt8(ascii: ",")) }
                 newline(level + 1)
-                Self.writeString(member.key, into: &out)
+                JSONValue.writeString(member.key, into: &out)
                 out.append(UInt8(ascii: ":"))
                 if indent != nil { out.append(0x20) }
                 member.value.write(into: &out, indent: indent, level: level + 1)
@@ -167,25 +233,6 @@ extension EPCISNode {
             if !members.isEmpty { newline(level) }
             out.append(UInt8(ascii: "}"))
         }
-    }
-
-    static func writeString(_ text: String, into out: inout [UInt8]) {
-        out.append(UInt8(ascii: "\""))
-        let hex = Array("0123456789abcdef".utf8)
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): out.append(contentsOf: [0x5C, 0x22])
-            case UInt8(ascii: "\\"): out.append(contentsOf: [0x5C, 0x5C])
-            case 0x08: out.append(contentsOf: [0x5C, UInt8(ascii: "b")])
-            case 0x09: out.append(contentsOf: [0x5C, UInt8(ascii: "t")])
-            case 0x0A: out.append(contentsOf: [0x5C, UInt8(ascii: "n")])
-            case 0x0C: out.append(contentsOf: [0x5C, UInt8(ascii: "f")])
-            case 0x0D: out.append(contentsOf: [0x5C, UInt8(ascii: "r")])
-            case 0x00..<0x20: out.append(contentsOf: Array("\\u00".utf8) + [hex[Int(byte >> 4)], hex[Int(byte & 0xF)]])
-            default: out.append(byte)
-            }
-        }
-        out.append(UInt8(ascii: "\""))
     }
 
     /// Parses one JSON value (as `compactJSON` writes it) back into a node.

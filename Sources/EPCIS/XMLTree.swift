@@ -30,12 +30,16 @@ public struct XMLLimits: Sendable, Hashable {
     public var maxDepth: Int
     /// The most attributes on one element.
     public var maxAttributes: Int
+    /// The most elements in one document (each is an object in memory).
+    public var maxElements: Int
 
-    /// Defaults: 1 GiB, depth 64, 256 attributes per element.
-    public init(maxBytes: Int = 1 << 30, maxDepth: Int = 64, maxAttributes: Int = 256) {
+    /// Defaults: 512 MiB (the JSON reader's and the CLI's limit), depth 64, 256 attributes per element,
+    /// 10,000,000 elements.
+    public init(maxBytes: Int = EPCISJSONReader.maxBytes, maxDepth: Int = 64, maxAttributes: Int = 256, maxElements: Int = 10_000_000) {
         self.maxBytes = maxBytes
         self.maxDepth = maxDepth
         self.maxAttributes = maxAttributes
+        self.maxElements = maxElements
     }
 }
 
@@ -142,6 +146,8 @@ struct XMLByteParser {
     var declarations: [(prefix: String, uri: String)] = []
     /// Whether the prolog held a (bare) document type declaration already.
     var sawDoctype = false
+    /// Start tags read so far (bounded by `limits.maxElements`).
+    var elementCount = 0
 
     init(bytes: [UInt8], source: String, limits: XMLLimits) {
         self.bytes = bytes
@@ -255,6 +261,10 @@ struct XMLByteParser {
         while true {
             // At `<` of a start tag.
             let start = position
+            elementCount += 1
+            if elementCount > limits.maxElements {
+                throw error("xml-too-many-elements", at: start, "the document has more than \(limits.maxElements) elements")
+            }
             let (open, qname, selfClosing) = try parseStartTag()
             if selfClosing {
                 let element = XMLNodeElement(open.element, text: "")
@@ -617,6 +627,19 @@ struct PendingText {
 
 @inline(__always) private func isNameChar(_ byte: UInt8) -> Bool {
     isNameStart(byte) || (byte >= 0x30 && byte <= 0x39) || byte == UInt8(ascii: "-") || byte == UInt8(ascii: ".")
+}
+
+/// Whether `text` is an XML NCName (a name without a colon), by the byte rules the reader applies to names.
+func isNCName(_ text: Substring) -> Bool {
+    let bytes = text.utf8
+    guard let first = bytes.first, first != UInt8(ascii: ":"), isNameStart(first) else { return false }
+    return bytes.allSatisfy { $0 != UInt8(ascii: ":") && isNameChar($0) }
+}
+
+/// Whether `text` is an XML QName: an NCName, or `prefix:local` with both parts NCNames.
+func isQName(_ text: String) -> Bool {
+    guard let colon = text.firstIndex(of: ":") else { return isNCName(text[...]) }
+    return isNCName(text[..<colon]) && isNCName(text[text.index(after: colon)...])
 }
 
 private func isXMLChar(_ value: UInt32) -> Bool {

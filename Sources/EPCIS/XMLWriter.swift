@@ -11,6 +11,10 @@ public enum EPCISXMLWriter {
         for element in document["@context"]?.arrayValue ?? [] {
             for member in element.members ?? [] { if let iri = member.value.stringValue { namespaces[member.key] = iri } }
         }
+        for prefix in namespaces.keys.sorted() where !isNCName(prefix[...]) || prefix.lowercased().hasPrefix("xml") {
+            throw EPCISError(document: "export", field: "@context.\(prefix)", code: "not-writable-as-xml",
+                             reason: "the prefix \(prefix) is not an XML namespace prefix (an NCName not starting with xml)")
+        }
         var writer = Writer(namespaces: namespaces)
         var declarations = "xmlns:epcis=\"urn:epcglobal:epcis:xsd:2\""
         for prefix in namespaces.keys.sorted() where prefix != "epcis" {
@@ -97,6 +101,7 @@ public enum EPCISXMLWriter {
                 EPCISError(document: "export", eventIndex: index, eventID: eventID, field: field, code: "not-writable-as-xml", reason: reason)
             }
             guard let type = event["type"]?.stringValue else { throw fail("type", "is missing") }
+            guard isNCName(type[...]) else { throw fail("type", "\(type) is not an XML element name") }
             out += "      <\(type)>\n"
             for member in event.members ?? [] where member.key != "type" {
                 let key = member.key, value = member.value
@@ -109,7 +114,10 @@ public enum EPCISXMLWriter {
                     out += "        <\(key)>\n"
                     for element in value.arrayValue ?? [] {
                         out += "          <quantityElement>\n"
-                        for part in element.members ?? [] { leaf(part.key, text(part.value) ?? "", indent: 6) }
+                        for part in element.members ?? [] {
+                            guard isQName(part.key) else { throw fail("\(key).\(part.key)", "\(part.key) is not an XML element name") }
+                            leaf(part.key, text(part.value) ?? "", indent: 6)
+                        }
                         out += "          </quantityElement>\n"
                     }
                     out += "        </\(key)>\n"
@@ -141,6 +149,10 @@ public enum EPCISXMLWriter {
 
         /// A field or extension: a leaf as text, an object as child elements, an array as repeated elements.
         mutating func generic(_ key: String, _ value: EPCISNode, indent: Int, field: String, event: Int?) throws(EPCISError) {
+            guard isQName(key) else {
+                throw EPCISError(document: "export", eventIndex: event, field: field, code: "not-writable-as-xml",
+                                 reason: "\(key) is not an XML element name (an NCName or prefix:NCName)")
+            }
             if let colon = key.firstIndex(of: ":"), namespaces[String(key[..<colon])] == nil {
                 throw EPCISError(document: "export", eventIndex: event, field: field, code: "not-writable-as-xml",
                                  reason: "the prefix of \(key) is not declared in the document's @context")

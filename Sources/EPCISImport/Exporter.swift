@@ -49,8 +49,15 @@ public enum EPCISExporter {
                 do { event = try EPCISNode.parseJSON(kept.event) } catch {
                     throw EPCISError(document: "entry \(entry.seq)", field: "epcis.event", code: "bad-kept-event", reason: error.reason)
                 }
-                for (prefix, iri) in kept.namespaces { namespaces[prefix] = iri }
-                events.append(event)
+                // A prefix an earlier event bound to another IRI is declared in this event's own @context.
+                let clashing = kept.namespaces.filter { namespaces[$0.key] != nil && namespaces[$0.key] != $0.value }
+                for (prefix, iri) in kept.namespaces where clashing[prefix] == nil { namespaces[prefix] = iri }
+                if !clashing.isEmpty, case .object(let members) = event {
+                    let own = EPCISNode.object(clashing.keys.sorted().map { .init($0, .string(clashing[$0]!)) })
+                    events.append(.object([.init("@context", own)] + members))
+                } else {
+                    events.append(event)
+                }
             } else {
                 events.append(event(for: entry))
             }
@@ -117,9 +124,8 @@ public enum EPCISExporter {
     }
 
     static func references(_ references: [String: String]) -> [EPCISNode.Member] {
-        let types = ["po": "po", "invoice": "inv", "asn": "desadv"]
         let list: [EPCISNode] = references.keys.sorted().map { key in
-            .object([.init("type", .string(types[key] ?? "other")), .init("bizTransaction", .string(references[key]!))])
+            .object([.init("type", .string(EventContext.referenceTypes[key] ?? "other")), .init("bizTransaction", .string(references[key]!))])
         }
         return list.isEmpty ? [] : [.init("bizTransactionList", .array(list))]
     }

@@ -48,7 +48,8 @@ public struct EPCISImporter: Sendable {
 
     /// The event hash IDs of the document's events that carry an `errorDeclaration`.
     public var declaredErroneous: [String] {
-        document.events.filter { $0["errorDeclaration"] != nil }.map { EPCISEventHash.hashID($0, namespaces: document.namespaces) }
+        document.events.indices.filter { document.events[$0]["errorDeclaration"] != nil }
+            .map { EPCISEventHash.hashID(document.events[$0], namespaces: document.namespaces(ofEvent: $0)) }
     }
 
     /// Reads the header: master data, the transaction statement, and the SBDH sender, which (when it names a
@@ -143,7 +144,7 @@ struct EventContext {
         try checkQuantities()
         let rawStep = try string("bizStep")
         let step = rawStep.map { CBV.bizStep($0) ?? $0 }
-        let hash = EPCISEventHash.hashID(event, namespaces: document.namespaces)
+        let hash = EPCISEventHash.hashID(event, namespaces: document.namespaces(ofEvent: index))
         var planned = PlannedEvent(index: index, eventType: type, eventID: eventID, eventHash: hash, bizStep: step,
                                    action: .skip(reason: ""), summary: "")
         func skip(_ reason: String) -> PlannedEvent {
@@ -169,7 +170,7 @@ struct EventContext {
                 return skip("commissioning of logistic units (SSCCs) only: an SSCC comes into existence in the ledger when it is first packed")
             }
             body = mapped
-        case ("ObjectEvent", "decommissioning", _), ("ObjectEvent", "dispensing", _), ("ObjectEvent", "destroying", _):
+        case ("ObjectEvent", "decommissioning", "DELETE"), ("ObjectEvent", "dispensing", "DELETE"), ("ObjectEvent", "destroying", "DELETE"):
             body = try decommission(step: step!, time: time)
         case ("ObjectEvent", "shipping", "OBSERVE"):
             body = try ship(time: time, custody: custody, registry: registry)
@@ -183,6 +184,8 @@ struct EventContext {
             body = try disaggregate(time: time)
         case ("AggregationEvent", _, "OBSERVE"):
             return skip("an AggregationEvent OBSERVE (bizStep \(step ?? "none")) changes no containment, ownership or possession")
+        case ("ObjectEvent", "decommissioning", _), ("ObjectEvent", "dispensing", _), ("ObjectEvent", "destroying", _):
+            return skip("bizStep \(step!) with action \(action ?? "none") ends nothing in the ledger: a serial leaves the supply chain with an ObjectEvent DELETE")
         case ("ObjectEvent", _, _), ("AggregationEvent", _, _):
             return skip("bizStep \(step ?? "none") with action \(action ?? "none") changes neither ownership, possession, containment nor existence in the ledger")
         default:
@@ -197,6 +200,7 @@ struct EventContext {
 
     /// The event kept whole, with the prefixes of the extension keys it uses.
     func provenance(hash: String) -> EPCISProvenance {
+        let inScope = document.namespaces(ofEvent: index)
         var namespaces: [String: String] = [:]
         func collect(_ node: EPCISNode) {
             switch node {
@@ -204,7 +208,7 @@ struct EventContext {
                 for member in members {
                     if let colon = member.key.firstIndex(of: ":") {
                         let prefix = String(member.key[..<colon])
-                        if let iri = document.namespaces[prefix] { namespaces[prefix] = iri }
+                        if let iri = inScope[prefix] { namespaces[prefix] = iri }
                     }
                     collect(member.value)
                 }
@@ -287,12 +291,16 @@ struct EventContext {
         return out
     }
 
+    /// The transfer's `references` members and the CBV bizTransaction types they are imported from and
+    /// exported as; any other type is kept under `other`.
+    static let referenceTypes: [String: String] = ["po": "po", "invoice": "inv", "asn": "desadv"]
+
     func references() -> [String: JSONValue] {
         var out: [String: String] = [:]
         for element in event["bizTransactionList"]?.arrayValue ?? [] {
             guard let value = element["bizTransaction"]?.stringValue?.trimmingWhitespace else { continue }
             let type = element["type"]?.stringValue.map { CBV.bizTransactionType($0) ?? $0 }
-            let key = switch type { case "po": "po"; case "inv": "invoice"; case "desadv": "asn"; default: "other" }
+            let key = Self.referenceTypes.first { $0.value == type }?.key ?? "other"
             out[key] = out[key].map { "\($0), \(value)" } ?? value
         }
         return out.mapValues { .string($0) }
@@ -421,6 +429,10 @@ struct EventContext {
             ]
             if let holder = destinations["possessing_party"], holder != buyer { members["via"] = .string(holder) }
             return (.transfer, members, "transfer \(items.count) from \(seller) to \(buyer)" + (members["via"] != nil ? " via \(destinations["possessing_party"]!)" : ""))
+        }
+        if destinations["owning_party"] != nil, sources["owning_party"] == nil {
+            throw fail("sourceList", "missing-party",
+                       "a shipping event with a destination owning_party is a sale, which needs the seller as source owning_party; it names none")
         }
         guard let to = destinations["possessing_party"] ?? destinations["owning_party"] else {
             throw fail("destinationList", "missing-party",

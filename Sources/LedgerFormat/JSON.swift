@@ -103,7 +103,9 @@ extension JSONValue {
         }
     }
 
-    static func writeString(_ s: String, into out: inout [UInt8]) {
+    /// Appends `s` as a JSON string as RFC 8785 writes it (only `"`, `\\` and control characters escaped);
+    /// the EPCIS module writes its strings with it too.
+    package static func writeString(_ s: String, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
         // Fast path: nothing to escape (the common case) is one bulk copy.
         var plain = s

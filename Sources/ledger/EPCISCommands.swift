@@ -39,14 +39,12 @@ struct ImportCommand: ParsableCommand {
 
     func run() throws {
         let signingKey = try KeyFiles.readPrivateKey(key)
-        var documents: [EPCISDocument] = []
-        for file in files {
-            documents.append(try EPCISDocument.read(try readInputFile(file, limit: EPCISJSONReader.maxBytes), source: file))
-        }
         let ledger = try Ledger.open(layout: options.layout, checkpointKey: dryRun ? nil : try options.checkpointKey())
         defer { ledger.close() }
         if let recovery = ledger.recovery { FileHandleOutput.standardError("ledger: \(recovery)") }
-        for document in documents {
+        // One document in memory at a time: each is read, parsed and imported (or refused) before the next.
+        for file in files {
+            let document = try EPCISDocument.read(try readInputFile(file, limit: EPCISJSONReader.maxBytes), source: file)
             let report = try ledger.importEPCIS(document, key: signingKey, dryRun: dryRun)
             print(json ? report.json.canonicalString : Self.text(report))
             if let refusal = report.refusal { throw CommandFailure(status: Status.usage, "refused: \(refusal)") }

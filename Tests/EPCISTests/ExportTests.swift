@@ -35,6 +35,28 @@ struct ExportTests {
         #expect(try Self.export(second, bottle) == exported)
     }
 
+    @Test("events binding one prefix to different IRIs export with their own @context and import back to the same hashes")
+    func clashingEventContexts() throws {
+        let first = try PharmaLedger()
+        var doc = try document("us-pharma-2.2.1.1.jsonld")
+        var text = Array(doc.events.prefix(3).map(\.compactJSON))
+        text[0] = #"{"ex:a": "1", "# + text[0].dropFirst()
+        text[2] = #"{"ex:a": "1", "# + text[2].dropFirst()
+        doc.events = try text.map { try EPCISNode.parseJSON($0) }
+        doc.eventNamespaces = [["ex": "https://one.example/"], [:], ["ex": "https://two.example/"]]
+        let imported = try first.ledger.importEPCIS(doc, key: first.manufacturerKey)
+        #expect(imported.refusal == nil, "\(imported.refusal?.description ?? "")")
+        let exported = try Self.export(first, .sgtin(gtin: "00300010123455", serial: "11"))
+        let events = exported["epcisBody"]?["eventList"]?.arrayValue ?? []
+        #expect(events.count == 3)
+        #expect(exported["@context"]?.arrayValue?.last?["ex"] == .string("https://one.example/"))
+        #expect(events[0]["@context"] == nil && events[2]["@context"] == .object([.init("ex", .string("https://two.example/"))]))
+        let reread = try EPCISDocument.read(Array(exported.prettyJSON.utf8), source: "export.jsonld")
+        let second = try PharmaLedger()
+        #expect(try second.ledger.importEPCIS(reread, key: second.manufacturerKey).refusal == nil)
+        #expect(try Self.bodies(second, 4...6) == (try Self.bodies(first, 4...6)))
+    }
+
     @Test("the XML export of XML-imported entries imports back to the very same bodies; sensor data is refused, not written wrongly")
     func xmlRoundTrip() throws {
         let first = try PharmaLedger()
@@ -53,6 +75,32 @@ struct ExportTests {
         let withSensor = EPCISNode.object([.init("epcisBody", .object([.init("eventList", .array(events))]))])
         let error = #expect(throws: EPCISError.self) { try EPCISXMLWriter.write(withSensor) }
         #expect(error?.description == "export, event 1, field sensorElementList: has no XML form in this writer; export as epcis-json [not-writable-as-xml]")
+    }
+
+    @Test("names that are not XML names are refused (never written raw); text and attribute values are escaped", arguments: [
+        (#"{"type": "ObjectEvent", "ex:a x=\"1\"><bizStep>x</bizStep><ex:b": "v"}"#, #"export, event 1, field ex:a x="1"><bizStep>x</bizStep><ex:b: ex:a x="1"><bizStep>x</bizStep><ex:b is not an XML element name (an NCName or prefix:NCName) [not-writable-as-xml]"#),
+        (#"{"type": "ObjectEvent><x"}"#, #"export, event 1, field type: ObjectEvent><x is not an XML element name [not-writable-as-xml]"#),
+        (#"{"type": "ObjectEvent", "quantityList": [{"q y": 1}]}"#, #"export, event 1, field quantityList.q y: q y is not an XML element name [not-writable-as-xml]"#),
+        (#"{"type": "ObjectEvent", "readPoint": {"ex:": "1"}}"#, #"export, event 1, field readPoint.ex:: ex: is not an XML element name (an NCName or prefix:NCName) [not-writable-as-xml]"#),
+    ])
+    func unwritableNames(event: String, expected: String) throws {
+        let document = EPCISNode.object([.init("@context", .array([.object([.init("ex", .string("https://ex.example/"))])])),
+                                         .init("epcisBody", .object([.init("eventList", .array([try EPCISNode.parseJSON(event)]))]))])
+        let error = #expect(throws: EPCISError.self) { try EPCISXMLWriter.write(document) }
+        #expect(error?.description == expected)
+    }
+
+    @Test("a context prefix that is not an XML prefix is refused; values are escaped")
+    func unwritablePrefixAndEscaping() throws {
+        let events = EPCISNode.object([.init("eventList", .array([try EPCISNode.parseJSON(#"{"type": "ObjectEvent", "ex:note": "a<b&\"c'>", "bizTransactionList": [{"type": "x\"><y", "bizTransaction": "t"}]}"#)]))])
+        let bad = EPCISNode.object([.init("@context", .array([.object([.init(#"a="1" b"#, .string("https://ex.example/"))])])), .init("epcisBody", events)])
+        let error = #expect(throws: EPCISError.self) { try EPCISXMLWriter.write(bad) }
+        #expect(error?.description == #"export, field @context.a="1" b: the prefix a="1" b is not an XML namespace prefix (an NCName not starting with xml) [not-writable-as-xml]"#)
+        let good = EPCISNode.object([.init("@context", .array([.object([.init("ex", .string("https://ex.example/?a=\"&"))])])), .init("epcisBody", events)])
+        let xml = try EPCISXMLWriter.write(good)
+        #expect(xml.contains(#"xmlns:ex="https://ex.example/?a=&quot;&amp;""#))
+        #expect(xml.contains("<ex:note>a&lt;b&amp;&quot;c&apos;&gt;</ex:note>"))
+        #expect(xml.contains(#"<bizTransaction type="x&quot;&gt;&lt;y">t</bizTransaction>"#))
     }
 
     @Test("entries appended by hand export as the events the importer maps back to the same bodies")

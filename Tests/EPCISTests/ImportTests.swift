@@ -183,6 +183,8 @@ struct ImportTests {
         ("grai.jsonld", epcisJSON([commissioning.replacingOccurrences(of: "sgtin:030001.0012345.11", with: "grai:030001.12345.400")]), false, #"grai.jsonld, event 1, field epcList[0]: "urn:epc:id:grai:030001.12345.400": EPC URI "urn:epc:id:grai:030001.12345.400": EPC scheme id:grai is not read here (id:sgtin, id:sscc, id:sgln, id:pgln, idpat:sgtin, class:lgtin) [bad-identifier]"#),
         ("unknown-type.jsonld", epcisJSON([#"{"type": "SensorEvent", "eventTime": "2023-04-03T09:00:00-04:00", "eventTimeZoneOffset": "-04:00"}"#]), false, #"unknown-type.jsonld, event 1, field type: "SensorEvent" is not an EPCIS event type (ObjectEvent, AggregationEvent, TransactionEvent, TransformationEvent, AssociationEvent) [bad-event]"#),
         ("bad-offset.jsonld", epcisJSON([#"{"type": "ObjectEvent", "eventTime": "2023-04-03T09:00:00-04:00", "eventTimeZoneOffset": "EST", "action": "OBSERVE"}"#]), false, #"bad-offset.jsonld, event 1, field eventTimeZoneOffset: "EST" is not a time-zone offset ±HH:MM [bad-event]"#),
+        ("no-seller.jsonld", epcisJSON([palletShipping().replacingOccurrences(of: #""sourceList": [{"type": "owning_party", "source": "urn:epc:id:sgln:030001.111111.0"}],"#, with: "")], header: statementHeader), false,
+         "no-seller.jsonld, event 1, field sourceList: a shipping event with a destination owning_party is a sale, which needs the seller as source owning_party; it names none [missing-party]"),
         ("sender.jsonld", epcisJSON([commissioning], header: #"{"sbdh:StandardBusinessDocumentHeader": {"sbdh:Sender": {"sbdh:Identifier": "urn:epc:id:sgln:039999.999999.0"}}}"#), false, #"sender.jsonld, field epcisHeader.sbdh:StandardBusinessDocumentHeader.sbdh:Sender: the document was sent by 0399999999991, but the importing key belongs to 0300011111116; a partner imports only its own documents [wrong-sender]"#),
     ]
 
@@ -233,6 +235,35 @@ struct ImportTests {
         #expect(json["events"]?.arrayValue?[8]["outcome"] == .string("skipped"))
         // The dry run left the custody state as it was: the real import still works.
         #expect(try test.ledger.importEPCIS(doc, key: test.manufacturerKey).appended.count == 7)
+    }
+
+    @Test("a number with an exponent beyond Int is hashed as written, never a trap", arguments: ["1e-9223372036854775808", "1e9223372036854775807", "-1E+99999"])
+    func hugeExponent(_ number: String) throws {
+        let test = try PharmaLedger()
+        let inspecting = #"{"type": "ObjectEvent", "eventTime": "2023-04-01T08:00:00Z", "eventTimeZoneOffset": "-05:00", "action": "OBSERVE", "bizStep": "inspecting", "epcList": ["urn:epc:id:sscc:030001.41234567890"], "gs1ushc:n": "# + number + #"}"#
+        let doc = try document(json: epcisJSON([inspecting]), name: "exponent.jsonld")
+        let report = try test.ledger.importEPCIS(doc, key: test.manufacturerKey, dryRun: true)
+        #expect(report.refusal == nil)
+        #expect(report.events.count == 1)
+        #expect(EPCISEventHash.preHash(doc.events[0], namespaces: doc.namespaces).hasSuffix("{http://epcis.gs1us.org/hc/ns}n=" + number))
+    }
+
+    @Test("decommissioning, dispensing and destroying end a serial only with action DELETE; any other action is skipped with the reason")
+    func decommissionNeedsDelete() throws {
+        let test = try PharmaLedger()
+        var commissioned = try document("us-pharma-2.2.1.1.jsonld")
+        commissioned.events = Array(commissioned.events.prefix(2))
+        #expect(try test.ledger.importEPCIS(commissioned, key: test.manufacturerKey).refusal == nil)
+        func event(_ step: String, _ action: String) -> String {
+            #"{"type": "ObjectEvent", "eventTime": "2023-04-02T08:00:00Z", "eventTimeZoneOffset": "-05:00", "action": "\#(action)", "bizStep": "\#(step)", "disposition": "destroyed", "epcList": ["urn:epc:id:sgtin:030001.0012345.11"]}"#
+        }
+        let doc = try document(json: epcisJSON([event("decommissioning", "ADD"), event("dispensing", "OBSERVE"), event("destroying", "ADD"), event("destroying", "DELETE")]), name: "ends.jsonld")
+        let report = try test.ledger.importEPCIS(doc, key: test.manufacturerKey, dryRun: true)
+        #expect(report.refusal == nil)
+        #expect(report.events[0].status == .skipped(reason: "bizStep decommissioning with action ADD ends nothing in the ledger: a serial leaves the supply chain with an ObjectEvent DELETE"))
+        #expect(report.events[1].status == .skipped(reason: "bizStep dispensing with action OBSERVE ends nothing in the ledger: a serial leaves the supply chain with an ObjectEvent DELETE"))
+        #expect(report.events[2].status == .skipped(reason: "bizStep destroying with action ADD ends nothing in the ledger: a serial leaves the supply chain with an ObjectEvent DELETE"))
+        guard case .appended(.decommission, _, _) = report.events[3].status else { Issue.record("event 4 would not be a decommission: \(report.events[3].status)"); return }
     }
 
     @Test("an error declaration of an event the ledger recorded names its entry, which stays; the declared event is not applied again")

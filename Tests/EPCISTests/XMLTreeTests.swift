@@ -82,6 +82,15 @@ struct XMLTreeTests {
         #expect(parseError(text, limits: XMLLimits(maxDepth: 10)) == nil)
     }
 
+    @Test("a document with more elements than the limit is refused; the defaults are 512 MiB and 10,000,000 elements")
+    func tooManyElements() {
+        #expect(parseError("<r><a/><b></b><c/></r>", limits: XMLLimits(maxElements: 3)) ==
+                EPCISError(document: "t.xml", code: "xml-too-many-elements", reason: "line 1, column 15: the document has more than 3 elements"))
+        #expect(parseError("<r><a/><b></b></r>", limits: XMLLimits(maxElements: 3)) == nil)
+        #expect(XMLLimits().maxBytes == 512 * 1024 * 1024 && XMLLimits().maxBytes == EPCISJSONReader.maxBytes)
+        #expect(XMLLimits().maxElements == 10_000_000)
+    }
+
     @Test("a document larger than the limit is refused before parsing")
     func tooLarge() {
         #expect(parseError("<r>0123456789</r>", limits: XMLLimits(maxBytes: 10)) ==
