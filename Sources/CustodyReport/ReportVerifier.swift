@@ -151,7 +151,9 @@ public enum ReportVerifier {
         switch value {
         case .object(let members):
             if let seq = members["seq"]?.integerValue, let hash = members["entryHash"]?.stringValue {
-                if let entry = entries[UInt64(max(0, seq))] {
+                if UInt64(exactly: seq) == nil {
+                    check.problems.append("\(path).seq: \(seq) is not a sequence number (they start at 0)")
+                } else if let entry = entries[UInt64(seq)] {
                     if Hex.encode(entry.hash) != hash {
                         check.problems.append("\(path).entryHash: \(hash) is not the hash of entry \(seq) in the evidence")
                     }
@@ -197,7 +199,7 @@ public enum ReportVerifier {
             }
             var touches: [Touch] = []
             for (index, row) in (report["movements"]?.arrayValue ?? []).enumerated() {
-                guard let seq = row["seq"]?.integerValue, let appended = entries[UInt64(max(0, seq))] else { continue }
+                guard let seq = row["seq"]?.integerValue.flatMap({ UInt64(exactly: $0) }), let appended = entries[seq] else { continue }
                 var via: UnitID?
                 if let container = row["via"]?.stringValue {
                     guard let id = try? UnitID(canonical: container) else {

@@ -126,13 +126,19 @@ public enum Proofs {
         do { entry = try Entry(canonicalBytes: bytes) } catch {
             throw InputError(source: "receipt entry", reason: "\(error)", code: "bad-entry")
         }
-        guard let seq = try field("seq").integerValue, seq >= 0, UInt64(seq) == entry.seq else {
+        guard let seqValue = try field("seq").integerValue, let seq = UInt64(exactly: seqValue) else {
+            throw InputError(source: "receipt", reason: "seq must be a non-negative integer", code: "bad-receipt")
+        }
+        guard seq == entry.seq else {
             throw InputError(source: "receipt", reason: "seq does not match the entry's own sequence number", code: "bad-receipt")
         }
         guard try field("entryHash").stringValue == Hex.encode(EntryFormat.entryHash(ofCanonicalBytes: bytes)) else {
             throw InputError(source: "receipt", reason: "entryHash is not the hash of the entry's bytes", code: "bad-entry-hash")
         }
-        guard try field("treeSize").integerValue.map(UInt64.init) == checkpoint.size, try field("origin").stringValue == checkpoint.origin else {
+        guard let sizeValue = try field("treeSize").integerValue, let treeSize = UInt64(exactly: sizeValue) else {
+            throw InputError(source: "receipt", reason: "treeSize must be a non-negative integer", code: "bad-receipt")
+        }
+        guard treeSize == checkpoint.size, try field("origin").stringValue == checkpoint.origin else {
             throw InputError(source: "receipt", reason: "treeSize or origin differ from the signed checkpoint", code: "bad-receipt")
         }
         guard let proofValues = try field("inclusionProof").arrayValue else {

@@ -109,6 +109,27 @@ struct VerifyReportTests {
         }
     }
 
+    @Test("hostile integers (negative or huge seq and treeSize) are named findings, never a trap")
+    func hostileIntegers() throws {
+        try withTemporaryDirectory { directory in
+            let demo = try DemoLedger(in: directory)
+            let report = try demo.report(Demo.unit(1))
+            let huge = JSONValue.integer(JSONValue.maxSafeInteger)
+            let cases: [(String, JSONValue, String)] = [
+                ("evidence.treeSize", .integer(-1), "evidence.entries[0] (entry 0): treeSize must be a non-negative integer"),
+                ("evidence.treeSize", huge, "evidence.entries[0] (entry 0): treeSize or origin differ from the signed checkpoint"),
+                ("evidence.entries[0].seq", .integer(-1), "evidence.entries[0] (entry -1): seq must be a non-negative integer"),
+                ("evidence.entries[0].seq", huge, "evidence.entries[0] (entry 9007199254740991): seq does not match the entry's own sequence number"),
+                ("movements[0].seq", .integer(-1), "movements[0].seq: -1 is not a sequence number (they start at 0)"),
+                ("movements[0].seq", huge, "movements[0].seq: entry 9007199254740991 is not in the evidence"),
+            ]
+            for (path, value, expected) in cases {
+                let problems = check(report.replacing(path, with: value).resealed, demo)
+                #expect(problems.first == expected, "\(path): \(problems)")
+            }
+        }
+    }
+
     @Test("a changed entry, a forged checkpoint, or a missing genesis entry in the evidence is named")
     func tamperedEvidence() throws {
         try withTemporaryDirectory { directory in

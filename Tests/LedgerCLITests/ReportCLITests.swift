@@ -35,6 +35,13 @@ struct ReportCLITests {
             #expect(bad.status == 1)
             #expect(bad.stderr.contains("ledger: error: report bad.json is not valid: "))
             #expect(bad.stdout.isEmpty)
+            // A negative tree size: a named finding and exit 1, never a trap.
+            let text = String(decoding: try CLI.bytes(of: directory + "/r.json"), as: UTF8.self)
+            #expect(text.contains("\"treeSize\":25"))
+            try CLI.write(text.replacingOccurrences(of: "\"treeSize\":25", with: "\"treeSize\":-1"), to: directory + "/negative.json")
+            let negative = try CLI.ledger(["verify-report", "negative.json", "--operator-key", "operator.pub"], in: directory)
+            #expect(negative.status == 1)
+            #expect(negative.stderr.contains("evidence.entries[0] (entry 0): treeSize must be a non-negative integer"), "\(negative.stderr)")
         }
     }
 
