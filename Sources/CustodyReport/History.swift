@@ -150,9 +150,7 @@ struct UnitHistory {
                     leave(child, seq: seq)
                     parent[child] = b.parent
                     children[b.parent, default: []].insert(child)
-                    if child == unit || b.parent == unit {
-                        open[child] = ContainmentInterval(parent: b.parent, child: child, fromSeq: seq, toSeq: nil)
-                    }
+                    open[child] = ContainmentInterval(parent: b.parent, child: child, fromSeq: seq, toSeq: nil)
                 }
             case .disaggregate(let b):
                 for child in b.children ?? Array(children[b.parent] ?? []) { leave(child, seq: seq) }
@@ -168,7 +166,18 @@ struct UnitHistory {
         }
         intervals += open.values
         intervals.sort { ($0.fromSeq, $0.child.canonical) < ($1.fromSeq, $1.child.canonical) }
-        return UnitHistory(unit: unit, touches: touches, containers: intervals.filter { $0.child == unit },
+        // The unit's containers, and the containers of those while the unit was inside them (pallet → case → unit).
+        var containers = intervals.filter { $0.child == unit }
+        var frontier = containers
+        while let inner = frontier.popLast() {
+            for outer in intervals where outer.child == inner.parent && !containers.contains(outer)
+                && outer.fromSeq < (inner.toSeq ?? UInt64.max) && (outer.toSeq ?? UInt64.max) > inner.fromSeq {
+                containers.append(outer)
+                frontier.append(outer)
+            }
+        }
+        containers.sort { ($0.fromSeq, $0.parent.canonical) < ($1.fromSeq, $1.parent.canonical) }
+        return UnitHistory(unit: unit, touches: touches, containers: containers,
                            contents: intervals.filter { $0.parent == unit }, operatorEntries: operatorEntries, source: "log-scan",
                            notice: "the custody index cannot be built (\(reason)); this report was built from a direct scan of the log, which applies no custody rule")
     }

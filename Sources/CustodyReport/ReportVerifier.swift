@@ -197,9 +197,16 @@ public enum ReportVerifier {
                 check.problems.append("unit: not a canonical identifier")
                 return
             }
+            let lineage = Lineage(report["lineage"], entries: entries, check: &check)
             var touches: [Touch] = []
+            var previous: UInt64?
             for (index, row) in (report["movements"]?.arrayValue ?? []).enumerated() {
                 guard let seq = row["seq"]?.integerValue.flatMap({ UInt64(exactly: $0) }), let appended = entries[seq] else { continue }
+                if let previous, seq <= previous {
+                    check.problems.append("movements[\(index)].seq: entry \(seq) does not come after entry \(previous) (rows must be in increasing ledger order, each entry once)")
+                    continue
+                }
+                previous = seq
                 var via: UnitID?
                 if let container = row["via"]?.stringValue {
                     guard let id = try? UnitID(canonical: container) else {
@@ -208,7 +215,13 @@ public enum ReportVerifier {
                     }
                     via = id
                 }
-                touches.append(Touch(appended: appended, via: via, body: UnitHistory.parseForReport(appended.entry)))
+                // The full body: the verifier needs the identifiers it names (a commission's serials included).
+                let body = UnitHistory.parse(appended.entry)
+                if let why = lineage.whyNotTouching(unit, via: via, seq: seq, body: body, entries: entries) {
+                    check.problems.append("movements[\(index)] (entry \(seq)): \(why)")
+                    continue
+                }
+                touches.append(Touch(appended: appended, via: via, body: body))
             }
             let history = UnitHistory(unit: unit, touches: touches, containers: [], contents: [], operatorEntries: operatorEntries,
                                       source: "", notice: nil)
@@ -281,5 +294,95 @@ extension OperatorKey {
         case .publicKey: return self
         case .verifierKey(let key): return .publicKey(key.publicKey)
         }
+    }
+}
+
+/// The containment a serial report states (`lineage`), each row checked against the aggregate that packed it and
+/// the entry that unpacked it, and the check that a cited entry really touches the unit.
+struct Lineage {
+    /// The rows whose packing (and unpacking, if any) the cited entries back.
+    var rows: [(container: UnitID, holding: UnitID, from: UInt64, to: UInt64?)] = []
+
+    /// Reads `value` (the report's `lineage`), adding a problem for each row the cited entries do not back.
+    init(_ value: JSONValue?, entries: [UInt64: AppendedEntry], check: inout ReportCheck) {
+        for (index, row) in (value?.arrayValue ?? []).enumerated() {
+            let name = "lineage[\(index)]"
+            guard let container = row["container"]?.stringValue.flatMap({ try? UnitID(canonical: $0) }),
+                  let holding = row["holding"]?.stringValue.flatMap({ try? UnitID(canonical: $0) }) else {
+                check.problems.append("\(name): container and holding must be canonical identifiers")
+                continue
+            }
+            guard let from = row["packed"]?["seq"]?.integerValue.flatMap({ UInt64(exactly: $0) }), let packing = entries[from],
+                  case .aggregate(let packed)? = UnitHistory.parse(packing.entry), packed.parent == container, packed.children.contains(holding) else {
+                check.problems.append("\(name).packed: not a cited aggregate entry that packs \(holding) into \(container)")
+                continue
+            }
+            var to: UInt64?
+            if let unpacked = row["unpacked"], unpacked != .null {
+                guard let seq = unpacked["seq"]?.integerValue.flatMap({ UInt64(exactly: $0) }), seq > from, let unpacking = entries[seq] else {
+                    check.problems.append("\(name).unpacked: not a cited entry after the packing")
+                    continue
+                }
+                switch UnitHistory.parse(unpacking.entry) {
+                case .disaggregate(let body)? where body.parent == container && (body.children?.contains(holding) ?? true): break
+                case .aggregate(let body)? where body.children.contains(holding): break
+                default:
+                    check.problems.append("\(name).unpacked (entry \(seq)): not an entry that takes \(holding) out of \(container)")
+                    continue
+                }
+                to = seq
+            }
+            rows.append((container, holding, from, to))
+        }
+    }
+
+    /// Whether these rows put `unit` inside `container` (directly or through nested containers) at entry `seq`.
+    func contains(_ container: UnitID, _ unit: UnitID, at seq: UInt64, depth: Int = 0) -> Bool {
+        guard depth < 64 else { return false }
+        return rows.contains { row in
+            row.holding == unit && row.from < seq && seq <= (row.to ?? UInt64.max)
+                && (row.container == container || contains(container, row.container, at: seq, depth: depth + 1))
+        }
+    }
+
+    /// Nil when the entry at `seq` (its parsed `body`) names `unit`, or names `via` with the unit inside it; otherwise
+    /// why not. A receive names what its shipment (a cited entry) names.
+    func whyNotTouching(_ unit: UnitID, via: UnitID?, seq: UInt64, body: CustodyBody?, entries: [UInt64: AppendedEntry]) -> String? {
+        let target = via ?? unit
+        let named: [UnitID]
+        switch body {
+        case .commission(let b)?:
+            if let gtin = unit.gtin, b.gtin != gtin { return "the commission is of GTIN \(b.gtin), not \(unit)'s GTIN \(gtin)" }
+            named = b.units
+        case .aggregate(let b)?: named = [b.parent] + b.children
+        case .disaggregate(let b)?:
+            // Unpacking every child of a container names only the container: the lineage says the unit was in it.
+            if via == nil, b.children == nil, rows.contains(where: { $0.holding == unit && $0.container == b.parent && $0.to == seq }) { return nil }
+            named = [b.parent] + (b.children ?? [])
+        case .transfer(let b)?: named = b.items
+        case .ship(let b)?: named = b.items
+        case .return(let b)?: named = b.items
+        case .decommission(let b)?: named = b.items
+        case .receive(let b)?:
+            guard let shipment = entries.values.first(where: { Hex.encode($0.hash) == b.shipment && $0.entry.seq < seq }) else {
+                return "the receive's shipment \(b.shipment.prefix(16))… is not a cited earlier entry"
+            }
+            switch UnitHistory.parse(shipment.entry) {
+            case .transfer(let s)?: named = s.items
+            case .ship(let s)?: named = s.items
+            case .return(let s)?: named = s.items
+            default: return "the receive's shipment (entry \(shipment.entry.seq)) is not a transfer, ship or return"
+            }
+        case nil:
+            return "its body is not a custody body the verifier can read"
+        }
+        let type = entries[seq]?.entry.submission.bodyType ?? "entry"
+        guard named.contains(target) else {
+            return via == nil ? "the \(type) does not name \(unit)" : "the \(type) does not name \(target), the container the row says it reached \(unit) through"
+        }
+        if let via, !contains(via, unit, at: seq) {
+            return "the report's lineage does not put \(unit) inside \(via) at entry \(seq)"
+        }
+        return nil
     }
 }

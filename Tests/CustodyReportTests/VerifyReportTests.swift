@@ -130,6 +130,51 @@ struct VerifyReportTests {
         }
     }
 
+    @Test("forged serial reports are refused naming the row: a counterfeit citing a genuine commission, another unit's hop, rows out of order, forged lineage")
+    func forgedRows() throws {
+        try withTemporaryDirectory { directory in
+            let demo = try DemoLedger(in: directory)
+            let report = try demo.report(Demo.unit(1))
+            let commission = try #require(report.at("movements[0].seq")?.integerValue)
+            // A counterfeit serial citing the genuine commission of AMX1001 (its never-commissioned finding dropped).
+            let fake = "(01)00312345678906(21)FAKE1"
+            let counterfeit = report.replacing("unit", with: str(fake)).replacing("product.serial", with: str("FAKE1")).resealed
+            #expect(check(counterfeit, demo).first == "movements[0] (entry \(commission)): the commission does not name \(fake)")
+            // The same serial under another GTIN: the commission's GTIN is not the unit's.
+            let otherGTIN = report.replacing("unit", with: str("(01)00312345678913(21)AMX1001")).resealed
+            #expect(check(otherGTIN, demo).first == "movements[0] (entry \(commission)): the commission is of GTIN 00312345678906, not (01)00312345678913(21)AMX1001's GTIN 00312345678913")
+            // Another unit's signed transfer added as a hop, its entry added to the evidence.
+            let other = try demo.report(Demo.unit(7))
+            let own = Set((report.at("movements")?.arrayValue ?? []).compactMap { $0["seq"]?.integerValue })
+            let hop = try #require(other.at("movements")?.arrayValue?.first { $0["type"] == str("transfer") && !own.contains($0["seq"]!.integerValue!) })
+            let seq = hop["seq"]!.integerValue!
+            var movements = report.at("movements")!.arrayValue!
+            let position = movements.firstIndex { $0["seq"]!.integerValue! > seq } ?? movements.count
+            movements.insert(hop.replacingMember("via", with: .null).replacingMember("direct", with: .bool(true)), at: position)
+            var evidence = report.at("evidence.entries")!.arrayValue!
+            if !evidence.contains(where: { $0["seq"]?.integerValue == seq }) {
+                evidence.append(other.at("evidence.entries")!.arrayValue!.first { $0["seq"]?.integerValue == seq }!)
+            }
+            let added = report.replacing("movements", with: .array(movements)).replacing("evidence.entries", with: .array(evidence)).resealed
+            #expect(check(added, demo).first == "movements[\(position)] (entry \(seq)): the transfer does not name \(Demo.unit(1).canonical)")
+            // The same hop claimed through a container the lineage does not put the unit in.
+            let throughCase = report.replacing("movements", with: .array(movements.enumerated().map { index, row in
+                index == position ? row.replacingMember("via", with: hop["via"]!) : row
+            })).replacing("evidence.entries", with: .array(evidence)).resealed
+            let via = try #require(hop["via"]?.stringValue)
+            #expect(check(throughCase, demo).first == "movements[\(position)] (entry \(seq)): the report's lineage does not put \(Demo.unit(1).canonical) inside \(via) at entry \(seq)")
+            // A row repeated: rows must be in increasing, unique ledger order.
+            var twice = report.at("movements")!.arrayValue!
+            twice.insert(twice[1], at: 2)
+            let first = twice[1]["seq"]!.integerValue!
+            #expect(check(report.replacing("movements", with: .array(twice)).resealed, demo).first
+                    == "movements[2].seq: entry \(first) does not come after entry \(first) (rows must be in increasing ledger order, each entry once)")
+            // A lineage row naming a container its packing entry does not name.
+            let relabelled = report.replacing("lineage[0].container", with: str(Demo.caseID(9).canonical)).resealed
+            #expect(check(relabelled, demo).first?.hasPrefix("lineage[0].packed: not a cited aggregate entry that packs \(Demo.unit(1).canonical) into \(Demo.caseID(9).canonical)") == true)
+        }
+    }
+
     @Test("a changed entry, a forged checkpoint, or a missing genesis entry in the evidence is named")
     func tamperedEvidence() throws {
         try withTemporaryDirectory { directory in
