@@ -68,6 +68,7 @@ public enum ReportVerifier {
         guard let entries = verifyEvidence(report, operatorKey: operatorKey, check: &check) else { return check }
         verifyCitations(report, entries: entries, path: "", check: &check)
         rederive(report, entries: entries, operatorKey: operatorKey, check: &check)
+        check.notes.append("not re-derived from the signed entries (taken as the report states them): \(notRederived(report).joined(separator: ", "))")
         if check.valid {
             let subject = report["kind"]?.stringValue == "lot"
                 ? "lot \(report["product"]?["lot"]?.stringValue ?? "?") of GTIN \(report["product"]?["gtin"]?.stringValue ?? "?") (\(report["count"]?.integerValue ?? 0) serials)"
@@ -187,9 +188,14 @@ public enum ReportVerifier {
                 let deadline = StatutoryDeadline(received: received, dispenser: dispenser)
                 compare(request["dueAt"], .string(deadline.due.iso8601), path: "request.dueAt", check: &check)
                 compare(request["dueRule"], .string(deadline.rule), path: "request.dueRule", check: &check)
+                compare(request["businessDays"], .integer(Int64(deadline.businessDays)), path: "request.businessDays", check: &check)
             } else {
                 check.problems.append("request.receivedAt: not an ISO 8601 time")
             }
+        }
+        // The operator key the registry (replayed from the given key) holds at the end of the evidence.
+        if let registered = registry.registry?.operatorKey.keyID {
+            compare(report["ledger"]?["operatorKeyID"], .string(registered), path: "ledger.operatorKeyID", check: &check)
         }
         switch report["kind"]?.stringValue {
         case "serial":
@@ -236,6 +242,7 @@ public enum ReportVerifier {
                 check.problems.append("the registry in the evidence cannot be replayed: \(error)")
             }
         case "lot":
+            checkLotUnits(report, entries: entries, registry: registry, check: &check)
             var totals: [String: [String: Int64]] = ["byOwner": [:], "byPossessor": [:], "byState": [:]]
             let units = report["units"]?.arrayValue ?? []
             for unit in units {
@@ -250,6 +257,75 @@ public enum ReportVerifier {
         default:
             check.problems.append("kind: must be \"serial\" or \"lot\"")
         }
+    }
+
+    /// Lot reports: `product` from the cited commissions, each unit commissioned in the lot by a cited commission,
+    /// its `owner`, `possessor` and `state` where its cited latest entry determines them, and `parties` from the
+    /// registry. (A unit's `container`, and owner or possessor its latest entry leaves unchanged, are not re-derived.)
+    static func checkLotUnits(_ report: JSONValue, entries: [UInt64: AppendedEntry], registry: RegistryTimeline, check: inout ReportCheck) {
+        guard let gtin = report["product"]?["gtin"]?.stringValue, let lot = report["product"]?["lot"]?.stringValue else {
+            check.problems.append("product: a lot report needs product.gtin and product.lot")
+            return
+        }
+        var commissioned: Set<UnitID> = []
+        var first: CommissionBody?
+        for (_, appended) in entries.sorted(by: { $0.key < $1.key }) {
+            guard case .commission(let body)? = UnitHistory.parse(appended.entry), body.gtin == gtin, body.lot == lot else { continue }
+            if first == nil { first = body }
+            commissioned.formUnion(body.units)
+        }
+        guard let first else {
+            check.problems.append("evidence.entries: no cited commission of GTIN \(gtin) in lot \(lot)")
+            return
+        }
+        var product = ReportBuilder.identity(gtin: gtin, master: first.product)
+        product["lot"] = .string(lot)
+        product["expiry"] = .string(first.expiry)
+        compare(report["product"], .object(product), path: "product", check: &check)
+        var glns: Set<String> = []
+        for (index, row) in (report["units"]?.arrayValue ?? []).enumerated() {
+            let name = "units[\(index)]"
+            guard let unit = row["unit"]?.stringValue.flatMap({ try? UnitID(canonical: $0) }), commissioned.contains(unit) else {
+                check.problems.append("\(name).unit: \(row["unit"]?.canonicalString ?? "missing") is not named by a cited commission of GTIN \(gtin) in lot \(lot)")
+                continue
+            }
+            if let owner = row["owner"]?.stringValue { glns.insert(owner) }
+            if let possessor = row["possessor"]?.stringValue { glns.insert(possessor) }
+            guard let seq = row["latest"]?["seq"]?.integerValue.flatMap({ UInt64(exactly: $0) }), let latest = entries[seq] else {
+                check.problems.append("\(name).latest: missing, or not an entry of the evidence")
+                continue
+            }
+            let signer = latest.entry.submission.signer
+            var derived: [String: JSONValue] = [:]
+            switch UnitHistory.parse(latest.entry) {
+            case .commission?: derived = ["owner": .string(signer), "possessor": .string(signer), "state": .string("active")]
+            case .transfer(let body)?:
+                derived["owner"] = .string(body.buyer.gln)
+                if body.via == nil { derived["possessor"] = .null; derived["state"] = .string("in-transit") }
+            case .return(let body)?: derived = ["owner": .string(body.to), "possessor": .null, "state": .string("in-transit")]
+            case .ship?: derived = ["possessor": .null, "state": .string("in-transit")]
+            case .receive?: derived = ["possessor": .string(signer), "state": .string("active")]
+            case .decommission(let body)?: derived["state"] = .string(body.reason.rawValue)
+            default: break
+            }
+            for (key, value) in derived.sorted(by: { $0.key < $1.key }) where (row[key] ?? .null) != value {
+                check.problems.append("\(name).\(key): the report says \((row[key] ?? .null).canonicalString), its latest entry (\(seq), \(latest.entry.submission.bodyType)) says \(value.canonicalString)")
+            }
+        }
+        let parties = JSONValue.object(Dictionary(uniqueKeysWithValues: glns.map { ($0, partyJSON($0, registry.partner($0))) }))
+        compare(report["parties"], parties, path: "parties", check: &check)
+    }
+
+    /// Members no step re-derives from the signed entries (reported as a note by `verify-report`).
+    static func notRederived(_ report: JSONValue) -> [String] {
+        var members = ["generatedAt", "source", "notice", "request.requestId", "request.requester", "request.reason", "evidence.lastAudit"]
+        if report["kind"]?.stringValue == "lot" {
+            members += ["units[].container", "units[].owner and units[].possessor where the latest entry leaves them unchanged",
+                        "that units[].latest is the unit's latest entry and names it"]
+        } else {
+            members += ["contents", "that lineage and movements leave no entry out"]
+        }
+        return members
     }
 
     /// Adds a problem naming the first path where `stated` and `derived` differ.

@@ -101,8 +101,11 @@ struct VerifyReportCommand: ParsableCommand {
         discussion: """
         Checks that the file is the report's canonical form and matches its reportHash; the checkpoint's \
         signature; every evidence entry against its inclusion proof; the partner registry replayed from the \
-        operator entries and every partner signature; that every row cites a proven entry; and that the rows \
-        say what the signed entries say. Exit 0 valid, 1 invalid (naming every member that broke), 2 usage.
+        operator entries and every partner signature; that every row cites a proven entry that names the unit; \
+        and that the rows say what the signed entries say (docs/FORMAT.md §12.6). Members it cannot re-derive \
+        (generatedAt, source, notice, the request's own fields, evidence.lastAudit, a serial report's contents, \
+        a lot unit's container) are listed in a note on stderr. Exit 0 valid, 1 invalid (naming every member \
+        that broke), 2 usage.
 
         Example:
           ledger verify-report report.json --operator-key operator.key.pub

@@ -212,4 +212,34 @@ struct VerifyReportTests {
             #expect(check(moved, demo).first?.hasPrefix("units[0].latest.entryHash: ") == true)
         }
     }
+
+    @Test("a lot report: each unit's state, owner and possessor against its latest entry, lot membership, key id and business days")
+    func lotUnits() throws {
+        try withTemporaryDirectory { directory in
+            let demo = try DemoLedger(in: directory)
+            let report = try demo.builder.lotReport(gtin: Demo.unitGTIN, lot: Demo.lot, request: DemoLedger.request)
+            let units = try #require(report.at("units")?.arrayValue)
+            let types = Dictionary(uniqueKeysWithValues: (report.at("evidence.entries")?.arrayValue ?? []).map { ($0["seq"]!.integerValue!, $0["type"]!.stringValue!) })
+            // The stolen bottle said to be active (the totals recomputed to match, as a forger would).
+            let stolen = try #require(units.firstIndex { $0["state"] == str("stolen") })
+            let stolenSeq = units[stolen]["latest"]!["seq"]!.integerValue!
+            #expect(check(report.replacing("units[\(stolen)].state", with: str("active")).resealed, demo).first
+                    == "units[\(stolen)].state: the report says \"active\", its latest entry (\(stolenSeq), decommission) says \"stolen\"")
+            // A bottle whose latest entry is a receipt, said to be held by someone else.
+            let received = try #require(units.firstIndex { types[$0["latest"]!["seq"]!.integerValue!] == "receive" })
+            let receivedSeq = units[received]["latest"]!["seq"]!.integerValue!
+            let holder = units[received]["possessor"]!.stringValue!
+            #expect(check(report.replacing("units[\(received)].possessor", with: str(Demo.manufacturer.gln)).resealed, demo).first
+                    == "units[\(received)].possessor: the report says \"\(Demo.manufacturer.gln)\", its latest entry (\(receivedSeq), receive) says \"\(holder)\"")
+            // A serial no cited commission names.
+            #expect(check(report.replacing("units[0].unit", with: str("(01)00312345678906(21)FAKE1")).resealed, demo).first
+                    == "units[0].unit: \"(01)00312345678906(21)FAKE1\" is not named by a cited commission of GTIN \(Demo.unitGTIN) in lot \(Demo.lot)")
+            // The operator key id and the business days.
+            #expect(check(report.replacing("ledger.operatorKeyID", with: str("00000000")).resealed, demo).first?.hasPrefix("ledger.operatorKeyID: the report says \"00000000\"") == true)
+            #expect(check(report.replacing("request.businessDays", with: .integer(9)).resealed, demo).first?.hasPrefix("request.businessDays: the report says 9, the signed entries say ") == true)
+            // verify-report says what it takes on trust.
+            let notes = ReportVerifier.verify(ReportFormat.fileBytes(report), operatorKey: .publicKey(demo.operatorKey)).notes
+            #expect(notes.contains { $0.hasPrefix("not re-derived from the signed entries (taken as the report states them): generatedAt, source, notice") && $0.contains("units[].container") })
+        }
+    }
 }
