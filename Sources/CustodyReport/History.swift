@@ -58,6 +58,37 @@ struct UnitHistory {
                            source: "index", notice: query.staleness)
     }
 
+    /// The history as of a checkpoint of `size` entries: touches, containment and operator entries from entry
+    /// `size` on are left out (the containment they end is still open), and their sequence numbers returned, so a
+    /// report proves everything it cites against that one checkpoint.
+    func covered(below size: UInt64) throws -> (history: UnitHistory, uncovered: [UInt64]) {
+        var out = self
+        var uncovered = Set(touches.map(\.seq).filter { $0 >= size })
+        uncovered.formUnion(operatorEntries.map(\.entry.seq).filter { $0 >= size })
+        out.touches = touches.filter { $0.seq < size }
+        out.operatorEntries = operatorEntries.filter { $0.entry.seq < size }
+        func clip(_ intervals: [ContainmentInterval]) -> [ContainmentInterval] {
+            intervals.compactMap { interval in
+                guard interval.fromSeq < size else {
+                    uncovered.insert(interval.fromSeq)
+                    return nil
+                }
+                var kept = interval
+                if let to = interval.toSeq, to >= size {
+                    uncovered.insert(to)
+                    kept.toSeq = nil
+                }
+                return kept
+            }
+        }
+        out.containers = clip(containers)
+        out.contents = clip(contents)
+        guard !out.touches.isEmpty else {
+            throw InputError(source: unit.canonical, reason: "every entry naming it is newer than the latest checkpoint (size \(size)): ask again after the next checkpoint", code: "not-covered")
+        }
+        return (out, uncovered.sorted())
+    }
+
     static func parse(_ entry: Entry) -> CustodyBody? {
         try? CustodyBody.parse(type: entry.submission.bodyType, body: entry.submission.body)
     }

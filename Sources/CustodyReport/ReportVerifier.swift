@@ -291,6 +291,9 @@ public enum ReportVerifier {
             }
             if let owner = row["owner"]?.stringValue { glns.insert(owner) }
             if let possessor = row["possessor"]?.stringValue { glns.insert(possessor) }
+            if row["latest"] == nil, !(report["evidence"]?["uncovered"]?.arrayValue ?? []).isEmpty {
+                continue   // its latest entry is newer than the checkpoint (listed in evidence.uncovered, noted)
+            }
             guard let seq = row["latest"]?["seq"]?.integerValue.flatMap({ UInt64(exactly: $0) }), let latest = entries[seq] else {
                 check.problems.append("\(name).latest: missing, or not an entry of the evidence")
                 continue

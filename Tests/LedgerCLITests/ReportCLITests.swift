@@ -46,6 +46,30 @@ struct ReportCLITests {
         }
     }
 
+    @Test("a ledger ahead of its latest checkpoint: reports are as of the checkpoint, list the newer entries, and verify")
+    func aheadOfCheckpoint() throws {
+        try withDemo { directory in
+            // Riverside, bottle 7's owner, records it damaged with its own key only: no new checkpoint (size stays 25).
+            try CLI.write(#"{"type":"decommission","items":["(01)00312345678906(21)AMX1007"],"reason":"damaged"}"#, to: directory + "/d.json")
+            try FileManager.default.moveItem(atPath: directory + "/data/operator.key", toPath: directory + "/operator.key")
+            expectSuccess(try CLI.ledger(["append", "--data", "data", "--key", "data/demo-keys/0890000000021.key", "d.json"], in: directory))
+            let serial = try CLI.ledger(["report", "--data", "data", "(01)00312345678906(21)AMX1007", "--out", "r.json"], in: directory)
+            expectSuccess(serial)
+            let json = try #require(try JSONSerialization.jsonObject(with: CLI.bytes(of: directory + "/r.json")) as? [String: Any])
+            #expect(json["notice"] as? String == "entries 25 are newer than the latest checkpoint (size 25): this report is as of that checkpoint and leaves them out")
+            #expect((json["evidence"] as? [String: Any])?["uncovered"] as? [Int] == [25])
+            #expect((json["terminal"] as? [String: Any])?["state"] as? String != "damaged")
+            let checked = try CLI.ledger(["verify-report", "r.json", "--operator-key", "data/operator.key.pub"], in: directory)
+            expectSuccess(checked)
+            #expect(checked.stderr.contains("note: entries 25 are newer than the checkpoint"))
+            // The lot report: bottle 7's latest entry is the new one, so its row cites none.
+            expectSuccess(try CLI.ledger(["report", "--data", "data", "--lot", "00312345678906", "LOT2026A", "--out", "lot.json"], in: directory))
+            let lot = try CLI.ledger(["verify-report", "lot.json", "--operator-key", "data/operator.key.pub"], in: directory)
+            expectSuccess(lot)
+            #expect(lot.stderr.contains("note: entries 25 are newer than the checkpoint"))
+        }
+    }
+
     @Test("lot and HTML reports; --json-out writes the JSON the page was made from")
     func lotAndHTML() throws {
         try withDemo { directory in
