@@ -5,23 +5,6 @@ import LedgerCrypto
 import LedgerFormat
 import LedgerStore
 
-/// The operator's public key as an investigator holds it: a PEM public key, or the C2SP verifier key
-/// (`ledger operator-key`).
-public enum OperatorKey: Sendable {
-    /// The operator's Ed25519 public key (PEM); the checkpoint's key name is taken from the report's origin.
-    case publicKey(PublicKey)
-    /// The C2SP verifier key, name included.
-    case verifierKey(NoteVerifierKey)
-
-    /// The signed-note verifier key for checkpoints of `origin`.
-    public func verifier(origin: String) throws -> NoteVerifierKey {
-        switch self {
-        case .publicKey(let key): return try NoteVerifierKey(name: origin, publicKey: key)
-        case .verifierKey(let key): return key
-        }
-    }
-}
-
 /// What checking a report found: every problem (each naming the member that broke and why), and notes that do
 /// not make the report invalid.
 public struct ReportCheck: Sendable {
@@ -130,7 +113,7 @@ public enum ReportVerifier {
             check.problems.append("evidence.entries: the genesis entry (0) is missing, so the partner registry cannot be replayed")
             return proven
         }
-        guard case .publicKey(let anchor) = operatorKey.normalized else { return proven }
+        let anchor = operatorKey.publicKey
         var timeline = RegistryTimeline(operatorEntries: proven.values.filter { $0.entry.submission.signer == Submission.operatorSigner }.map(\.entry),
                                         trustAnchor: anchor)
         for (seq, appended) in proven.sorted(by: { $0.key < $1.key }) {
@@ -175,7 +158,7 @@ public enum ReportVerifier {
     /// Derives the report's rows again from the proven entries and compares them with what the report says.
     static func rederive(_ report: JSONValue, entries: [UInt64: AppendedEntry], operatorKey: OperatorKey, check: inout ReportCheck) {
         let operatorEntries = entries.values.filter { $0.entry.submission.signer == Submission.operatorSigner }.sorted { $0.entry.seq < $1.entry.seq }
-        let anchor: PublicKey? = if case .publicKey(let key) = operatorKey.normalized { key } else { nil }
+        let anchor: PublicKey? = operatorKey.publicKey
         var registry = RegistryTimeline(operatorEntries: operatorEntries.map(\.entry), trustAnchor: anchor)
         try? registry.advance(to: UInt64.max)
         // The request envelope: the responder as registered, and the due time from the received time.
@@ -366,15 +349,6 @@ public enum ReportVerifier {
     }
 }
 
-extension OperatorKey {
-    /// The key as a public key (a verifier key carries one).
-    var normalized: OperatorKey {
-        switch self {
-        case .publicKey: return self
-        case .verifierKey(let key): return .publicKey(key.publicKey)
-        }
-    }
-}
 
 /// The containment a serial report states (`lineage`), each row checked against the aggregate that packed it and
 /// the entry that unpacked it, and the check that a cited entry really touches the unit.

@@ -1,6 +1,43 @@
 import LedgerCrypto
 import LedgerFormat
 import LedgerStore
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The operator's public key as a checker holds it (a receipt's, a report's): a PEM public key, or the C2SP
+/// verifier key (`ledger operator-key`).
+public enum OperatorKey: Sendable {
+    /// The operator's Ed25519 public key (PEM); the checkpoint's key name is taken from the log's origin.
+    case publicKey(PublicKey)
+    /// The C2SP verifier key, name included.
+    case verifierKey(NoteVerifierKey)
+
+    /// `source` as given on a command line: a readable file is a PEM public key; anything else must be a
+    /// `name+hash+base64` verifier key. Throws the key file's or the verifier key's error.
+    public static func read(_ source: String) throws -> OperatorKey {
+        if access(source, R_OK) == 0 { return .publicKey(try KeyFiles.readPublicKey(source)) }
+        return .verifierKey(try NoteVerifierKey(parsing: source))
+    }
+
+    /// The signed-note verifier key for checkpoints of `origin`.
+    public func verifier(origin: String) throws -> NoteVerifierKey {
+        switch self {
+        case .publicKey(let key): return try NoteVerifierKey(name: origin, publicKey: key)
+        case .verifierKey(let key): return key
+        }
+    }
+
+    /// The Ed25519 public key itself (a verifier key carries one).
+    public var publicKey: PublicKey {
+        switch self {
+        case .publicKey(let key): return key
+        case .verifierKey(let key): return key.publicKey
+        }
+    }
+}
 
 /// Inclusion and consistency proofs from the stored Merkle tree, and self-contained receipts.
 public enum Proofs {

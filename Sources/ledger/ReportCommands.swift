@@ -135,8 +135,7 @@ struct OperatorPublicKeyOption: ParsableArguments {
 
     /// A readable file is a PEM public key; anything else must be a C2SP verifier key (`ledger operator-key`).
     func key() throws -> OperatorKey {
-        if access(operatorKey, R_OK) == 0 { return .publicKey(try KeyFiles.readPublicKey(operatorKey)) }
-        do { return .verifierKey(try NoteVerifierKey(parsing: operatorKey)) } catch {
+        do { return try OperatorKey.read(operatorKey) } catch where access(operatorKey, R_OK) != 0 {
             throw CommandFailure(status: Status.usage, "--operator-key: neither a readable PEM file nor a verifier key (\(error))")
         }
     }
