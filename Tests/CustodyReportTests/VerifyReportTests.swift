@@ -163,6 +163,24 @@ struct VerifyReportTests {
             })).replacing("evidence.entries", with: .array(evidence)).resealed
             let via = try #require(hop["via"]?.stringValue)
             #expect(check(throughCase, demo).first == "movements[\(position)] (entry \(seq)): the report's lineage does not put \(Demo.unit(1).canonical) inside \(via) at entry \(seq)")
+            // Another unit's receipt as a hop: its shipment must be cited, and must carry the unit.
+            let receipt = try #require(other.at("movements")?.arrayValue?.first { $0["type"] == str("receive") && !own.contains($0["seq"]!.integerValue!) })
+            let receiptSeq = receipt["seq"]!.integerValue!
+            let shipmentSeq = try #require(other.at("possession")?.arrayValue?.first { $0["seq"]?.integerValue == receiptSeq }?["shipmentSeq"]?.integerValue)
+            var withReceipt = report.at("movements")!.arrayValue!
+            let at = withReceipt.firstIndex { $0["seq"]!.integerValue! > receiptSeq } ?? withReceipt.count
+            withReceipt.insert(receipt.replacingMember("via", with: .null).replacingMember("direct", with: .bool(true)), at: at)
+            var receiptEvidence = report.at("evidence.entries")!.arrayValue!
+            for seq in [receiptSeq] where !receiptEvidence.contains(where: { $0["seq"]?.integerValue == seq }) {
+                receiptEvidence.append(other.at("evidence.entries")!.arrayValue!.first { $0["seq"]?.integerValue == seq }!)
+            }
+            let withoutShipment = report.replacing("movements", with: .array(withReceipt)).replacing("evidence.entries", with: .array(receiptEvidence)).resealed
+            let cited = Set(report.at("evidence.entries")!.arrayValue!.compactMap { $0["seq"]?.integerValue })
+            #expect(!cited.contains(shipmentSeq))
+            #expect(check(withoutShipment, demo).first?.hasPrefix("movements[\(at)] (entry \(receiptSeq)): the receive's shipment ") == true)
+            receiptEvidence.append(other.at("evidence.entries")!.arrayValue!.first { $0["seq"]?.integerValue == shipmentSeq }!)
+            let withShipment = report.replacing("movements", with: .array(withReceipt)).replacing("evidence.entries", with: .array(receiptEvidence)).resealed
+            #expect(check(withShipment, demo).first == "movements[\(at)] (entry \(receiptSeq)): the receive does not name \(Demo.unit(1).canonical)")
             // A row repeated: rows must be in increasing, unique ledger order.
             var twice = report.at("movements")!.arrayValue!
             twice.insert(twice[1], at: 2)
