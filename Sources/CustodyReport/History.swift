@@ -58,6 +58,37 @@ struct UnitHistory {
                            source: "index", notice: query.staleness)
     }
 
+    /// The history as of a checkpoint of `size` entries: touches, containment and operator entries from entry
+    /// `size` on are left out (the containment they end is still open), and their sequence numbers returned, so a
+    /// report proves everything it cites against that one checkpoint.
+    func covered(below size: UInt64) throws -> (history: UnitHistory, uncovered: [UInt64]) {
+        var out = self
+        var uncovered = Set(touches.map(\.seq).filter { $0 >= size })
+        uncovered.formUnion(operatorEntries.map(\.entry.seq).filter { $0 >= size })
+        out.touches = touches.filter { $0.seq < size }
+        out.operatorEntries = operatorEntries.filter { $0.entry.seq < size }
+        func clip(_ intervals: [ContainmentInterval]) -> [ContainmentInterval] {
+            intervals.compactMap { interval in
+                guard interval.fromSeq < size else {
+                    uncovered.insert(interval.fromSeq)
+                    return nil
+                }
+                var kept = interval
+                if let to = interval.toSeq, to >= size {
+                    uncovered.insert(to)
+                    kept.toSeq = nil
+                }
+                return kept
+            }
+        }
+        out.containers = clip(containers)
+        out.contents = clip(contents)
+        guard !out.touches.isEmpty else {
+            throw InputError(source: unit.canonical, reason: "every entry naming it is newer than the latest checkpoint (size \(size)): ask again after the next checkpoint", code: "not-covered")
+        }
+        return (out, uncovered.sorted())
+    }
+
     static func parse(_ entry: Entry) -> CustodyBody? {
         try? CustodyBody.parse(type: entry.submission.bodyType, body: entry.submission.body)
     }
@@ -150,9 +181,7 @@ struct UnitHistory {
                     leave(child, seq: seq)
                     parent[child] = b.parent
                     children[b.parent, default: []].insert(child)
-                    if child == unit || b.parent == unit {
-                        open[child] = ContainmentInterval(parent: b.parent, child: child, fromSeq: seq, toSeq: nil)
-                    }
+                    open[child] = ContainmentInterval(parent: b.parent, child: child, fromSeq: seq, toSeq: nil)
                 }
             case .disaggregate(let b):
                 for child in b.children ?? Array(children[b.parent] ?? []) { leave(child, seq: seq) }
@@ -168,7 +197,18 @@ struct UnitHistory {
         }
         intervals += open.values
         intervals.sort { ($0.fromSeq, $0.child.canonical) < ($1.fromSeq, $1.child.canonical) }
-        return UnitHistory(unit: unit, touches: touches, containers: intervals.filter { $0.child == unit },
+        // The unit's containers, and the containers of those while the unit was inside them (pallet → case → unit).
+        var containers = intervals.filter { $0.child == unit }
+        var frontier = containers
+        while let inner = frontier.popLast() {
+            for outer in intervals where outer.child == inner.parent && !containers.contains(outer)
+                && outer.fromSeq < (inner.toSeq ?? UInt64.max) && (outer.toSeq ?? UInt64.max) > inner.fromSeq {
+                containers.append(outer)
+                frontier.append(outer)
+            }
+        }
+        containers.sort { ($0.fromSeq, $0.parent.canonical) < ($1.fromSeq, $1.parent.canonical) }
+        return UnitHistory(unit: unit, touches: touches, containers: containers,
                            contents: intervals.filter { $0.parent == unit }, operatorEntries: operatorEntries, source: "log-scan",
                            notice: "the custody index cannot be built (\(reason)); this report was built from a direct scan of the log, which applies no custody rule")
     }

@@ -58,13 +58,20 @@ public struct ReportBuilder {
     /// movements, ownership and possession hops, terminal state, findings and evidence, sealed with its hash.
     public func serialReport(unit: UnitID, request: ReportRequest) throws -> JSONValue {
         let reader = try LedgerReader(layout: layout)
-        let history: UnitHistory
+        let full: UnitHistory
         var query: CustodyQuery?
         do {
             query = try CustodyQuery(layout: layout)
-            history = try UnitHistory.fromIndex(query!, unit: unit, reader: reader)
+            full = try UnitHistory.fromIndex(query!, unit: unit, reader: reader)
         } catch let error as InputError where error.source.hasPrefix("entry ") {
-            history = try UnitHistory.fromLogScan(layout: layout, unit: unit, reason: error.description)
+            full = try UnitHistory.fromLogScan(layout: layout, unit: unit, reason: error.description)
+        }
+        // Everything the report says is as of the latest checkpoint: newer entries are listed, not cited.
+        let snapshot = try Proofs.ReceiptSnapshot(layout: layout)
+        var (history, uncovered) = try full.covered(below: snapshot.size)
+        if !uncovered.isEmpty {
+            let newer = "entries \(uncovered.map(String.init).joined(separator: ", ")) are newer than the latest checkpoint (size \(snapshot.size)): this report is as of that checkpoint and leaves them out"
+            history.notice = history.notice.map { $0 + "; " + newer } ?? newer
         }
         var timeline = RegistryTimeline(operatorEntries: history.operatorEntries.map(\.entry), trustAnchor: nil)
         let chain = try ChainWalk(history: history, timeline: &timeline)
@@ -110,7 +117,7 @@ public struct ReportBuilder {
         if let notice = history.notice { report["notice"] = .string(notice) }
         let responder = request.responder ?? chain.owner
         report["request"] = try envelope(request, responder: responder, registry: timeline)
-        report["evidence"] = try evidence(cited: Array(cited.values), operatorEntries: history.operatorEntries)
+        report["evidence"] = try evidence(cited: Array(cited.values), operatorEntries: history.operatorEntries, snapshot: snapshot, uncovered: uncovered)
         return Self.seal(try header(report, timeline: timeline))
     }
 
@@ -126,7 +133,9 @@ public struct ReportBuilder {
             throw InputError(source: "\(gtin) \(lot)", reason: "no serial of GTIN \(gtin) was commissioned in lot \(lot)", code: "unknown-lot")
         }
         let latest = try query.index.latestEventSeqs(gtin: gtin, lot: lot)
-        let operatorEntries = try query.index.operatorEntryLocations().map { try reader.entry(at: $0) }
+        // Entries newer than the latest checkpoint are not cited (a unit whose latest entry is one has no `latest`).
+        let snapshot = try Proofs.ReceiptSnapshot(layout: layout)
+        let operatorEntries = try query.index.operatorEntryLocations().map { try reader.entry(at: $0) }.filter { $0.entry.seq < snapshot.size }
         var timeline = RegistryTimeline(operatorEntries: operatorEntries.map(\.entry), trustAnchor: nil)
         try timeline.advance(to: UInt64.max)
         var cited: [UInt64: AppendedEntry] = [:]
@@ -141,7 +150,7 @@ public struct ReportBuilder {
                                             "state": .string(summary.state),
                                             "container": summary.parent.map { .string($0.canonical) } ?? .null]
             if case .sgtin(_, let serial) = summary.id { row["serial"] = .string(serial) }
-            if let seq = latest[summary.id.canonical], let appended = cited[seq] {
+            if let seq = latest[summary.id.canonical], seq < snapshot.size, let appended = cited[seq] {
                 row["latest"] = .object(["seq": .integer(Int64(seq)), "entryHash": .string(Hex.encode(appended.hash))])
             }
             rows.append(.object(row))
@@ -172,7 +181,7 @@ public struct ReportBuilder {
         ]
         if let notice = query.staleness { report["notice"] = .string(notice) }
         report["request"] = try envelope(request, responder: request.responder, registry: timeline)
-        report["evidence"] = try evidence(cited: Array(cited.values), operatorEntries: operatorEntries)
+        report["evidence"] = try evidence(cited: Array(cited.values), operatorEntries: operatorEntries, snapshot: snapshot)
         return Self.seal(try header(report, timeline: timeline))
     }
 
@@ -235,18 +244,20 @@ public struct ReportBuilder {
 
     /// The evidence: every cited entry and every operator entry with its receipt against one signed checkpoint,
     /// each custody entry's signature result at report time, and the last audit's result.
-    func evidence(cited: [AppendedEntry], operatorEntries: [AppendedEntry]) throws -> JSONValue {
-        let snapshot = try Proofs.ReceiptSnapshot(layout: layout)
+    /// Entries at or after the checkpoint's size are not proven: they are listed in `uncovered` (beside
+    /// `alsoUncovered`, the newer entries the caller already left out) and get no receipt.
+    func evidence(cited: [AppendedEntry], operatorEntries: [AppendedEntry], snapshot: Proofs.ReceiptSnapshot,
+                  uncovered alsoUncovered: [UInt64] = []) throws -> JSONValue {
         // Signatures are checked in log order, each against the registry as it stood at its entry.
         var timeline = RegistryTimeline(operatorEntries: operatorEntries.map(\.entry), trustAnchor: nil)
         var all: [UInt64: (AppendedEntry, String)] = [:]
         for appended in operatorEntries { all[appended.entry.seq] = (appended, "registry") }
         for appended in cited where all[appended.entry.seq] == nil { all[appended.entry.seq] = (appended, "custody") }
         var entries: [JSONValue] = []
-        var uncovered: [JSONValue] = []
+        var uncovered = Set(alsoUncovered)
         for (seq, (appended, role)) in all.sorted(by: { $0.key < $1.key }) {
             guard seq < snapshot.size else {
-                uncovered.append(.integer(Int64(seq)))
+                uncovered.insert(seq)
                 continue
             }
             var row = try snapshot.receipt(for: appended)
@@ -265,7 +276,7 @@ public struct ReportBuilder {
             "origin": .string(snapshot.origin),
             "treeSize": .integer(Int64(snapshot.size)),
             "entries": .array(entries),
-            "uncovered": .array(uncovered),
+            "uncovered": .array(uncovered.sorted().map { .integer(Int64($0)) }),
             "lastAudit": lastAudit(),
         ])
     }

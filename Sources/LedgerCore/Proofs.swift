@@ -1,6 +1,43 @@
 import LedgerCrypto
 import LedgerFormat
 import LedgerStore
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The operator's public key as a checker holds it (a receipt's, a report's): a PEM public key, or the C2SP
+/// verifier key (`ledger operator-key`).
+public enum OperatorKey: Sendable {
+    /// The operator's Ed25519 public key (PEM); the checkpoint's key name is taken from the log's origin.
+    case publicKey(PublicKey)
+    /// The C2SP verifier key, name included.
+    case verifierKey(NoteVerifierKey)
+
+    /// `source` as given on a command line: a readable file is a PEM public key; anything else must be a
+    /// `name+hash+base64` verifier key. Throws the key file's or the verifier key's error.
+    public static func read(_ source: String) throws -> OperatorKey {
+        if access(source, R_OK) == 0 { return .publicKey(try KeyFiles.readPublicKey(source)) }
+        return .verifierKey(try NoteVerifierKey(parsing: source))
+    }
+
+    /// The signed-note verifier key for checkpoints of `origin`.
+    public func verifier(origin: String) throws -> NoteVerifierKey {
+        switch self {
+        case .publicKey(let key): return try NoteVerifierKey(name: origin, publicKey: key)
+        case .verifierKey(let key): return key
+        }
+    }
+
+    /// The Ed25519 public key itself (a verifier key carries one).
+    public var publicKey: PublicKey {
+        switch self {
+        case .publicKey(let key): return key
+        case .verifierKey(let key): return key.publicKey
+        }
+    }
+}
 
 /// Inclusion and consistency proofs from the stored Merkle tree, and self-contained receipts.
 public enum Proofs {
@@ -126,13 +163,19 @@ public enum Proofs {
         do { entry = try Entry(canonicalBytes: bytes) } catch {
             throw InputError(source: "receipt entry", reason: "\(error)", code: "bad-entry")
         }
-        guard let seq = try field("seq").integerValue, seq >= 0, UInt64(seq) == entry.seq else {
+        guard let seqValue = try field("seq").integerValue, let seq = UInt64(exactly: seqValue) else {
+            throw InputError(source: "receipt", reason: "seq must be a non-negative integer", code: "bad-receipt")
+        }
+        guard seq == entry.seq else {
             throw InputError(source: "receipt", reason: "seq does not match the entry's own sequence number", code: "bad-receipt")
         }
         guard try field("entryHash").stringValue == Hex.encode(EntryFormat.entryHash(ofCanonicalBytes: bytes)) else {
             throw InputError(source: "receipt", reason: "entryHash is not the hash of the entry's bytes", code: "bad-entry-hash")
         }
-        guard try field("treeSize").integerValue.map(UInt64.init) == checkpoint.size, try field("origin").stringValue == checkpoint.origin else {
+        guard let sizeValue = try field("treeSize").integerValue, let treeSize = UInt64(exactly: sizeValue) else {
+            throw InputError(source: "receipt", reason: "treeSize must be a non-negative integer", code: "bad-receipt")
+        }
+        guard treeSize == checkpoint.size, try field("origin").stringValue == checkpoint.origin else {
             throw InputError(source: "receipt", reason: "treeSize or origin differ from the signed checkpoint", code: "bad-receipt")
         }
         guard let proofValues = try field("inclusionProof").arrayValue else {

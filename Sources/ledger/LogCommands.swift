@@ -1,5 +1,4 @@
 import ArgumentParser
-import CustodyReport
 import LedgerCore
 import LedgerCrypto
 import LedgerFormat
@@ -7,19 +6,6 @@ import LedgerStore
 #if canImport(Glibc)
 import Glibc
 #endif
-
-/// The operator's verifier key for checkpoints: from --operator-key (a PEM public key file or a
-/// `name+hash+base64` string), else DIR/operator.key.pub, named after `origin`.
-func noteVerifier(_ argument: String?, data: DataOptions, origin: String) throws -> NoteVerifierKey {
-    let source = argument ?? data.operatorKeyPath + ".pub"
-    if access(source, R_OK) == 0 {
-        return try NoteVerifierKey(name: origin, publicKey: try KeyFiles.readPublicKey(source))
-    }
-    guard argument != nil else {
-        throw CommandFailure(status: Status.usage, "no operator key: give --operator-key (a PEM file or a name+hash+base64 verifier key)")
-    }
-    return try NoteVerifierKey(parsing: source)
-}
 
 struct OperatorKeyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -101,8 +101,11 @@ struct VerifyReportCommand: ParsableCommand {
         discussion: """
         Checks that the file is the report's canonical form and matches its reportHash; the checkpoint's \
         signature; every evidence entry against its inclusion proof; the partner registry replayed from the \
-        operator entries and every partner signature; that every row cites a proven entry; and that the rows \
-        say what the signed entries say. Exit 0 valid, 1 invalid (naming every member that broke), 2 usage.
+        operator entries and every partner signature; that every row cites a proven entry that names the unit; \
+        and that the rows say what the signed entries say (docs/FORMAT.md §12.6). Members it cannot re-derive \
+        (generatedAt, source, notice, the request's own fields, evidence.lastAudit, a serial report's contents, \
+        a lot unit's container) are listed in a note on stderr. Exit 0 valid, 1 invalid (naming every member \
+        that broke), 2 usage.
 
         Example:
           ledger verify-report report.json --operator-key operator.key.pub
@@ -132,8 +135,7 @@ struct OperatorPublicKeyOption: ParsableArguments {
 
     /// A readable file is a PEM public key; anything else must be a C2SP verifier key (`ledger operator-key`).
     func key() throws -> OperatorKey {
-        if access(operatorKey, R_OK) == 0 { return .publicKey(try KeyFiles.readPublicKey(operatorKey)) }
-        do { return .verifierKey(try NoteVerifierKey(parsing: operatorKey)) } catch {
+        do { return try OperatorKey.read(operatorKey) } catch where access(operatorKey, R_OK) != 0 {
             throw CommandFailure(status: Status.usage, "--operator-key: neither a readable PEM file nor a verifier key (\(error))")
         }
     }

@@ -104,6 +104,13 @@ extension JSONValue {
         return .object(members)
     }
 
+    /// A copy of this object with member `name` set to `value`.
+    func replacingMember(_ name: String, with value: JSONValue) -> JSONValue {
+        guard case .object(var members) = self else { return self }
+        members[name] = value
+        return .object(members)
+    }
+
     /// Resealed with a fresh report hash, as a forger who knows the format would.
     var resealed: JSONValue {
         guard case .object(var members) = self else { return self }

@@ -109,6 +109,90 @@ struct VerifyReportTests {
         }
     }
 
+    @Test("hostile integers (negative or huge seq and treeSize) are named findings, never a trap")
+    func hostileIntegers() throws {
+        try withTemporaryDirectory { directory in
+            let demo = try DemoLedger(in: directory)
+            let report = try demo.report(Demo.unit(1))
+            let huge = JSONValue.integer(JSONValue.maxSafeInteger)
+            let cases: [(String, JSONValue, String)] = [
+                ("evidence.treeSize", .integer(-1), "evidence.entries[0] (entry 0): treeSize must be a non-negative integer"),
+                ("evidence.treeSize", huge, "evidence.entries[0] (entry 0): treeSize or origin differ from the signed checkpoint"),
+                ("evidence.entries[0].seq", .integer(-1), "evidence.entries[0] (entry -1): seq must be a non-negative integer"),
+                ("evidence.entries[0].seq", huge, "evidence.entries[0] (entry 9007199254740991): seq does not match the entry's own sequence number"),
+                ("movements[0].seq", .integer(-1), "movements[0].seq: -1 is not a sequence number (they start at 0)"),
+                ("movements[0].seq", huge, "movements[0].seq: entry 9007199254740991 is not in the evidence"),
+            ]
+            for (path, value, expected) in cases {
+                let problems = check(report.replacing(path, with: value).resealed, demo)
+                #expect(problems.first == expected, "\(path): \(problems)")
+            }
+        }
+    }
+
+    @Test("forged serial reports are refused naming the row: a counterfeit citing a genuine commission, another unit's hop, rows out of order, forged lineage")
+    func forgedRows() throws {
+        try withTemporaryDirectory { directory in
+            let demo = try DemoLedger(in: directory)
+            let report = try demo.report(Demo.unit(1))
+            let commission = try #require(report.at("movements[0].seq")?.integerValue)
+            // A counterfeit serial citing the genuine commission of AMX1001 (its never-commissioned finding dropped).
+            let fake = "(01)00312345678906(21)FAKE1"
+            let counterfeit = report.replacing("unit", with: str(fake)).replacing("product.serial", with: str("FAKE1")).resealed
+            #expect(check(counterfeit, demo).first == "movements[0] (entry \(commission)): the commission does not name \(fake)")
+            // The same serial under another GTIN: the commission's GTIN is not the unit's.
+            let otherGTIN = report.replacing("unit", with: str("(01)00312345678913(21)AMX1001")).resealed
+            #expect(check(otherGTIN, demo).first == "movements[0] (entry \(commission)): the commission is of GTIN 00312345678906, not (01)00312345678913(21)AMX1001's GTIN 00312345678913")
+            // Another unit's signed transfer added as a hop, its entry added to the evidence.
+            let other = try demo.report(Demo.unit(7))
+            let own = Set((report.at("movements")?.arrayValue ?? []).compactMap { $0["seq"]?.integerValue })
+            let hop = try #require(other.at("movements")?.arrayValue?.first { $0["type"] == str("transfer") && !own.contains($0["seq"]!.integerValue!) })
+            let seq = hop["seq"]!.integerValue!
+            var movements = report.at("movements")!.arrayValue!
+            let position = movements.firstIndex { $0["seq"]!.integerValue! > seq } ?? movements.count
+            movements.insert(hop.replacingMember("via", with: .null).replacingMember("direct", with: .bool(true)), at: position)
+            var evidence = report.at("evidence.entries")!.arrayValue!
+            if !evidence.contains(where: { $0["seq"]?.integerValue == seq }) {
+                evidence.append(other.at("evidence.entries")!.arrayValue!.first { $0["seq"]?.integerValue == seq }!)
+            }
+            let added = report.replacing("movements", with: .array(movements)).replacing("evidence.entries", with: .array(evidence)).resealed
+            #expect(check(added, demo).first == "movements[\(position)] (entry \(seq)): the transfer does not name \(Demo.unit(1).canonical)")
+            // The same hop claimed through a container the lineage does not put the unit in.
+            let throughCase = report.replacing("movements", with: .array(movements.enumerated().map { index, row in
+                index == position ? row.replacingMember("via", with: hop["via"]!) : row
+            })).replacing("evidence.entries", with: .array(evidence)).resealed
+            let via = try #require(hop["via"]?.stringValue)
+            #expect(check(throughCase, demo).first == "movements[\(position)] (entry \(seq)): the report's lineage does not put \(Demo.unit(1).canonical) inside \(via) at entry \(seq)")
+            // Another unit's receipt as a hop: its shipment must be cited, and must carry the unit.
+            let receipt = try #require(other.at("movements")?.arrayValue?.first { $0["type"] == str("receive") && !own.contains($0["seq"]!.integerValue!) })
+            let receiptSeq = receipt["seq"]!.integerValue!
+            let shipmentSeq = try #require(other.at("possession")?.arrayValue?.first { $0["seq"]?.integerValue == receiptSeq }?["shipmentSeq"]?.integerValue)
+            var withReceipt = report.at("movements")!.arrayValue!
+            let at = withReceipt.firstIndex { $0["seq"]!.integerValue! > receiptSeq } ?? withReceipt.count
+            withReceipt.insert(receipt.replacingMember("via", with: .null).replacingMember("direct", with: .bool(true)), at: at)
+            var receiptEvidence = report.at("evidence.entries")!.arrayValue!
+            for seq in [receiptSeq] where !receiptEvidence.contains(where: { $0["seq"]?.integerValue == seq }) {
+                receiptEvidence.append(other.at("evidence.entries")!.arrayValue!.first { $0["seq"]?.integerValue == seq }!)
+            }
+            let withoutShipment = report.replacing("movements", with: .array(withReceipt)).replacing("evidence.entries", with: .array(receiptEvidence)).resealed
+            let cited = Set(report.at("evidence.entries")!.arrayValue!.compactMap { $0["seq"]?.integerValue })
+            #expect(!cited.contains(shipmentSeq))
+            #expect(check(withoutShipment, demo).first?.hasPrefix("movements[\(at)] (entry \(receiptSeq)): the receive's shipment ") == true)
+            receiptEvidence.append(other.at("evidence.entries")!.arrayValue!.first { $0["seq"]?.integerValue == shipmentSeq }!)
+            let withShipment = report.replacing("movements", with: .array(withReceipt)).replacing("evidence.entries", with: .array(receiptEvidence)).resealed
+            #expect(check(withShipment, demo).first == "movements[\(at)] (entry \(receiptSeq)): the receive does not name \(Demo.unit(1).canonical)")
+            // A row repeated: rows must be in increasing, unique ledger order.
+            var twice = report.at("movements")!.arrayValue!
+            twice.insert(twice[1], at: 2)
+            let first = twice[1]["seq"]!.integerValue!
+            #expect(check(report.replacing("movements", with: .array(twice)).resealed, demo).first
+                    == "movements[2].seq: entry \(first) does not come after entry \(first) (rows must be in increasing ledger order, each entry once)")
+            // A lineage row naming a container its packing entry does not name.
+            let relabelled = report.replacing("lineage[0].container", with: str(Demo.caseID(9).canonical)).resealed
+            #expect(check(relabelled, demo).first?.hasPrefix("lineage[0].packed: not a cited aggregate entry that packs \(Demo.unit(1).canonical) into \(Demo.caseID(9).canonical)") == true)
+        }
+    }
+
     @Test("a changed entry, a forged checkpoint, or a missing genesis entry in the evidence is named")
     func tamperedEvidence() throws {
         try withTemporaryDirectory { directory in
@@ -144,6 +228,36 @@ struct VerifyReportTests {
             #expect(check(recount, demo) == ["count: the report says 11, the signed entries say 12"])
             let moved = report.replacing("units[0].latest.seq", with: .integer(20)).resealed
             #expect(check(moved, demo).first?.hasPrefix("units[0].latest.entryHash: ") == true)
+        }
+    }
+
+    @Test("a lot report: each unit's state, owner and possessor against its latest entry, lot membership, key id and business days")
+    func lotUnits() throws {
+        try withTemporaryDirectory { directory in
+            let demo = try DemoLedger(in: directory)
+            let report = try demo.builder.lotReport(gtin: Demo.unitGTIN, lot: Demo.lot, request: DemoLedger.request)
+            let units = try #require(report.at("units")?.arrayValue)
+            let types = Dictionary(uniqueKeysWithValues: (report.at("evidence.entries")?.arrayValue ?? []).map { ($0["seq"]!.integerValue!, $0["type"]!.stringValue!) })
+            // The stolen bottle said to be active (the totals recomputed to match, as a forger would).
+            let stolen = try #require(units.firstIndex { $0["state"] == str("stolen") })
+            let stolenSeq = units[stolen]["latest"]!["seq"]!.integerValue!
+            #expect(check(report.replacing("units[\(stolen)].state", with: str("active")).resealed, demo).first
+                    == "units[\(stolen)].state: the report says \"active\", its latest entry (\(stolenSeq), decommission) says \"stolen\"")
+            // A bottle whose latest entry is a receipt, said to be held by someone else.
+            let received = try #require(units.firstIndex { types[$0["latest"]!["seq"]!.integerValue!] == "receive" })
+            let receivedSeq = units[received]["latest"]!["seq"]!.integerValue!
+            let holder = units[received]["possessor"]!.stringValue!
+            #expect(check(report.replacing("units[\(received)].possessor", with: str(Demo.manufacturer.gln)).resealed, demo).first
+                    == "units[\(received)].possessor: the report says \"\(Demo.manufacturer.gln)\", its latest entry (\(receivedSeq), receive) says \"\(holder)\"")
+            // A serial no cited commission names.
+            #expect(check(report.replacing("units[0].unit", with: str("(01)00312345678906(21)FAKE1")).resealed, demo).first
+                    == "units[0].unit: \"(01)00312345678906(21)FAKE1\" is not named by a cited commission of GTIN \(Demo.unitGTIN) in lot \(Demo.lot)")
+            // The operator key id and the business days.
+            #expect(check(report.replacing("ledger.operatorKeyID", with: str("00000000")).resealed, demo).first?.hasPrefix("ledger.operatorKeyID: the report says \"00000000\"") == true)
+            #expect(check(report.replacing("request.businessDays", with: .integer(9)).resealed, demo).first?.hasPrefix("request.businessDays: the report says 9, the signed entries say ") == true)
+            // verify-report says what it takes on trust.
+            let notes = ReportVerifier.verify(ReportFormat.fileBytes(report), operatorKey: .publicKey(demo.operatorKey)).notes
+            #expect(notes.contains { $0.hasPrefix("not re-derived from the signed entries (taken as the report states them): generatedAt, source, notice") && $0.contains("units[].container") })
         }
     }
 }

@@ -26,6 +26,7 @@ struct ReportCLITests {
             try FileManager.default.removeItem(atPath: directory + "/data")
             let checked = try CLI.ledger(["verify-report", "r.json", "--operator-key", "operator.pub"], in: directory)
             expectSuccess(checked)
+            #expect(checked.stderr.contains("note: not re-derived from the signed entries (taken as the report states them): generatedAt, source, notice"))
             #expect(checked.stdout.hasPrefix("ok: report on \(Self.bottle): 18 entries proven in demo.custody-ledger.example/ledger at tree size 25"))
             var bytes = [UInt8](try CLI.bytes(of: directory + "/r.json"))
             let at = bytes.count / 2
@@ -35,6 +36,37 @@ struct ReportCLITests {
             #expect(bad.status == 1)
             #expect(bad.stderr.contains("ledger: error: report bad.json is not valid: "))
             #expect(bad.stdout.isEmpty)
+            // A negative tree size: a named finding and exit 1, never a trap.
+            let text = String(decoding: try CLI.bytes(of: directory + "/r.json"), as: UTF8.self)
+            #expect(text.contains("\"treeSize\":25"))
+            try CLI.write(text.replacingOccurrences(of: "\"treeSize\":25", with: "\"treeSize\":-1"), to: directory + "/negative.json")
+            let negative = try CLI.ledger(["verify-report", "negative.json", "--operator-key", "operator.pub"], in: directory)
+            #expect(negative.status == 1)
+            #expect(negative.stderr.contains("evidence.entries[0] (entry 0): treeSize must be a non-negative integer"), "\(negative.stderr)")
+        }
+    }
+
+    @Test("a ledger ahead of its latest checkpoint: reports are as of the checkpoint, list the newer entries, and verify")
+    func aheadOfCheckpoint() throws {
+        try withDemo { directory in
+            // Riverside, bottle 7's owner, records it damaged with its own key only: no new checkpoint (size stays 25).
+            try CLI.write(#"{"type":"decommission","items":["(01)00312345678906(21)AMX1007"],"reason":"damaged"}"#, to: directory + "/d.json")
+            try FileManager.default.moveItem(atPath: directory + "/data/operator.key", toPath: directory + "/operator.key")
+            expectSuccess(try CLI.ledger(["append", "--data", "data", "--key", "data/demo-keys/0890000000021.key", "d.json"], in: directory))
+            let serial = try CLI.ledger(["report", "--data", "data", "(01)00312345678906(21)AMX1007", "--out", "r.json"], in: directory)
+            expectSuccess(serial)
+            let json = try #require(try JSONSerialization.jsonObject(with: CLI.bytes(of: directory + "/r.json")) as? [String: Any])
+            #expect(json["notice"] as? String == "entries 25 are newer than the latest checkpoint (size 25): this report is as of that checkpoint and leaves them out")
+            #expect((json["evidence"] as? [String: Any])?["uncovered"] as? [Int] == [25])
+            #expect((json["terminal"] as? [String: Any])?["state"] as? String != "damaged")
+            let checked = try CLI.ledger(["verify-report", "r.json", "--operator-key", "data/operator.key.pub"], in: directory)
+            expectSuccess(checked)
+            #expect(checked.stderr.contains("note: entries 25 are newer than the checkpoint"))
+            // The lot report: bottle 7's latest entry is the new one, so its row cites none.
+            expectSuccess(try CLI.ledger(["report", "--data", "data", "--lot", "00312345678906", "LOT2026A", "--out", "lot.json"], in: directory))
+            let lot = try CLI.ledger(["verify-report", "lot.json", "--operator-key", "data/operator.key.pub"], in: directory)
+            expectSuccess(lot)
+            #expect(lot.stderr.contains("note: entries 25 are newer than the checkpoint"))
         }
     }
 

@@ -27,6 +27,13 @@ struct VerifiableLogCLITests {
         let invalid = try CLI.ledger(["verify-receipt", "bad.json", "--operator-key", vkey], in: directory)
         #expect(invalid.status == 1)
         #expect(invalid.stderr.contains("treeSize or origin differ"))
+        // Hostile integers: a named refusal (exit 1), never a trap.
+        for (field, value, reason) in [("treeSize", "25", "treeSize must be a non-negative integer"), ("seq", "11", "seq must be a non-negative integer")] {
+            try CLI.write(receipt.stdout.replacingOccurrences(of: "\"\(field)\": \(value)", with: "\"\(field)\": -1"), to: directory + "/neg.json")
+            let negative = try CLI.ledger(["verify-receipt", "neg.json", "--operator-key", vkey], in: directory)
+            #expect(negative.status == 1, "\(field)")
+            #expect(negative.stderr.contains("receipt neg.json is not valid: ") && negative.stderr.contains(reason), "\(negative.stderr)")
+        }
         try FileManager.default.moveItem(atPath: directory + "/elsewhere", toPath: directory + "/d")
 
         let inclusion = try CLI.ledger(["prove", "inclusion", "--data", "d", "11", "--json"], in: directory)

@@ -124,3 +124,23 @@ struct KeyFilesTests {
         }
     }
 }
+
+@Suite("OperatorKey: the operator's public key as a checker gives it")
+struct OperatorKeyTests {
+    @Test("a readable file is a PEM public key, anything else a verifier key; both give the same checkpoint verifier")
+    func read() throws {
+        let directory = FileManager.default.temporaryDirectory.path + "/operator-key-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let key = try PrivateKey.generate(.ed25519)
+        try KeyFiles.write(key, to: directory + "/operator.key")
+        let fromFile = try OperatorKey.read(directory + "/operator.key.pub")
+        #expect(fromFile.publicKey.rawRepresentation == key.publicKey.rawRepresentation)
+        let verifier = try fromFile.verifier(origin: "example.org/log")
+        let fromText = try OperatorKey.read(verifier.description)
+        #expect(try fromText.verifier(origin: "ignored: the verifier key names itself").description == verifier.description)
+        #expect(fromText.publicKey.rawRepresentation == key.publicKey.rawRepresentation)
+        // Neither a readable file nor a verifier key.
+        #expect(throws: (any Error).self) { try OperatorKey.read(directory + "/missing.pub") }
+    }
+}
