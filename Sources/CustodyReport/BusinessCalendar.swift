@@ -81,14 +81,7 @@ public struct LocalTime: Sendable, Hashable {
     public init?(iso8601 text: String) {
         guard let ms = Timestamp.parse(text) else { return nil }
         self.ms = ms
-        let bytes = Array(text.utf8)
-        offsetMinutes = 0
-        if bytes.count >= 6, bytes[bytes.count - 3] == UInt8(ascii: ":"),
-           bytes[bytes.count - 6] == UInt8(ascii: "+") || bytes[bytes.count - 6] == UInt8(ascii: "-"),
-           let hours = Int64(String(decoding: bytes[(bytes.count - 5)..<(bytes.count - 3)], as: UTF8.self)),
-           let minutes = Int64(String(decoding: bytes[(bytes.count - 2)...], as: UTF8.self)) {
-            offsetMinutes = (hours * 60 + minutes) * (bytes[bytes.count - 6] == UInt8(ascii: "-") ? -1 : 1)
-        }
+        offsetMinutes = Timestamp.offsetMinutes(text.suffix(6)) ?? 0
     }
 
     /// The moment `ms` shown at UTC offset `offsetMinutes`.

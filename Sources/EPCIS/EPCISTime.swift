@@ -19,12 +19,8 @@ public enum EPCISTime {
 
     /// Whether `text` is a time zone offset `±hh:mm` (hours up to 14).
     public static func isOffset(_ text: String) -> Bool {
-        let c = Array(text.utf8)
-        guard c.count == 6, c[0] == UInt8(ascii: "+") || c[0] == UInt8(ascii: "-"), c[3] == UInt8(ascii: ":"),
-              [1, 2, 4, 5].allSatisfy({ (0x30...0x39).contains(c[$0]) }) else { return false }
-        let hours = Int(c[1] - 0x30) * 10 + Int(c[2] - 0x30)
-        let minutes = Int(c[4] - 0x30) * 10 + Int(c[5] - 0x30)
-        return hours <= 14 && minutes < 60
+        guard let minutes = Timestamp.offsetMinutes(text) else { return false }
+        return minutes.magnitude / 60 <= 14
     }
 
     /// The CBV 2.0 event-hash form of a dateTime: UTC, milliseconds, `Z`, e.g.

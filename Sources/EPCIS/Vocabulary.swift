@@ -1,18 +1,10 @@
 import LedgerFormat
 
 extension EPCISTime {
-    /// The offset `±HH:MM` in minutes east of UTC; nil when it is not an offset.
-    public static func offsetMinutes(_ text: String) -> Int? {
-        guard isOffset(text) else { return nil }
-        let c = Array(text.utf8)
-        let minutes = (Int(c[1] - 0x30) * 10 + Int(c[2] - 0x30)) * 60 + Int(c[4] - 0x30) * 10 + Int(c[5] - 0x30)
-        return c[0] == UInt8(ascii: "-") ? -minutes : minutes
-    }
-
     /// The instant `ms` written in local time at `offset` (`2023-04-01T02:48:16-05:00`; milliseconds only when not zero).
     public static func local(_ ms: Int64, offset: String) -> String {
-        let minutes = offsetMinutes(offset) ?? 0
-        var text = Timestamp.iso8601(ms + Int64(minutes) * 60_000)
+        let minutes = Timestamp.offsetMinutes(offset) ?? 0
+        var text = Timestamp.iso8601(ms + minutes * 60_000)
         text.removeLast()   // "Z"
         if text.hasSuffix(".000") { text.removeLast(4) }
         return text + (minutes == 0 ? "Z" : offset)

@@ -48,11 +48,25 @@ public enum Timestamp {
         }
         guard index < chars.count else { return nil }
         if chars[index] == UInt8(ascii: "Z"), index + 1 == chars.count { return ms }
-        guard chars[index] == UInt8(ascii: "+") || chars[index] == UInt8(ascii: "-"), index + 6 == chars.count,
-              chars[index + 3] == UInt8(ascii: ":"), let oh = number(index + 1..<index + 3), let om = number(index + 4..<index + 6),
-              oh < 24, om < 60 else { return nil }
-        let offset = (oh * 3600 + om * 60) * 1000
-        return chars[index] == UInt8(ascii: "+") ? ms - offset : ms + offset
+        guard let offset = offsetMinutes(chars[index...]) else { return nil }
+        return ms - offset * 60_000
+    }
+
+    /// A UTC offset `±HH:MM` (hours below 24, minutes below 60) in minutes east of UTC (−300 for `-05:00`);
+    /// nil when `text` is not exactly such an offset.
+    public static func offsetMinutes(_ text: some StringProtocol) -> Int64? {
+        offsetMinutes(Array(text.utf8)[...])
+    }
+
+    static func offsetMinutes(_ chars: ArraySlice<UInt8>) -> Int64? {
+        let start = chars.startIndex
+        guard chars.count == 6, chars[start] == UInt8(ascii: "+") || chars[start] == UInt8(ascii: "-"),
+              chars[start + 3] == UInt8(ascii: ":"),
+              [1, 2, 4, 5].allSatisfy({ (0x30...0x39).contains(chars[start + $0]) }) else { return nil }
+        let hours = Int64(chars[start + 1] - 0x30) * 10 + Int64(chars[start + 2] - 0x30)
+        let minutes = Int64(chars[start + 4] - 0x30) * 10 + Int64(chars[start + 5] - 0x30)
+        guard hours < 24, minutes < 60 else { return nil }
+        return (chars[start] == UInt8(ascii: "-") ? -1 : 1) * (hours * 60 + minutes)
     }
 
     static func floorDivMod(_ a: Int64, _ b: Int64) -> (Int64, Int64) {

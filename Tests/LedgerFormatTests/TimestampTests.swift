@@ -102,4 +102,17 @@ struct TimestampTests {
         #expect((1...12).map { Timestamp.daysInMonth(year: 2023, month: $0) }.reduce(0, +) == 365)
         #expect((1...12).map { Timestamp.daysInMonth(year: 2024, month: $0) }.reduce(0, +) == 366)
     }
+
+    @Test("UTC offsets: ±HH:MM in minutes east of UTC; anything else is nil")
+    func offsets() {
+        #expect(Timestamp.offsetMinutes("-05:00") == -300)
+        #expect(Timestamp.offsetMinutes("+05:30") == 330)
+        #expect(Timestamp.offsetMinutes("+00:00") == 0)
+        #expect(Timestamp.offsetMinutes("+23:59") == 1439)
+        for bad in ["+24:00", "+05:60", "05:00", "+5:00", "+05:000", "+0a:00", "Z", "", "-05-00"] {
+            #expect(Timestamp.offsetMinutes(bad) == nil, "\(bad)")
+        }
+        #expect(Timestamp.parse("2026-11-27T09:30:00-05:00") == Timestamp.parse("2026-11-27T14:30:00Z"))
+        #expect(Timestamp.parse("2026-11-27T09:30:00+24:00") == nil)
+    }
 }
