@@ -252,8 +252,11 @@ public struct TransactionStatement: Sendable, Hashable {
 
     public init(affirmedBy: String) { self.affirmedBy = affirmedBy }
 
+    /// The members a statement may have.
+    static let members = statements + ["affirmedBy"]
+
     init(_ reader: BodyReader) throws(BodyError) {
-        try reader.allowOnly(Set(Self.statements + ["affirmedBy"]))
+        try reader.allowOnly(Self.members)
         for statement in Self.statements {
             guard try reader.bool(statement, default: false) else {
                 throw reader.error(statement, "must be true: the seller affirms every statement (A)–(G) of the DSCSA transaction statement")
@@ -359,7 +362,7 @@ public struct TransferBody: Sendable, Hashable {
         self.expiredOverride = expiredOverride
     }
 
-    public static let members: Set<String> = ["items", "seller", "buyer", "via", "transactionDate", "shipmentDate", "products",
+    public static let members = ["items", "seller", "buyer", "via", "transactionDate", "shipmentDate", "products",
                                               "references", "statement", "history", "expiredOverride", "epcis"]
 
     public init(_ reader: BodyReader) throws(BodyError) {

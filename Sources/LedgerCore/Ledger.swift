@@ -383,7 +383,7 @@ public final class Ledger {
         do { value = try JSONValue.parse(submission.body) } catch {
             throw InputError(source: source, reason: "body: \(error)", code: "bad-body")
         }
-        guard case .object = value, value.canonicalBytes == submission.body else {
+        guard case .object = value, JSONValue.isCanonicalEncoding(submission.body) else {
             throw InputError(source: source, reason: "body must be a JSON object in canonical form (RFC 8785)", code: "bad-body")
         }
     }

@@ -37,7 +37,9 @@ public struct BodyReader: Sendable {
     }
 
     /// Refuses members not in `allowed`, so a typo is an error rather than silently ignored data.
-    public func allowOnly(_ allowed: Set<String>) throws(BodyError) {
+    /// A list, not a set: a handful of names is searched faster than a set literal is built on every body.
+    public func allowOnly(_ allowed: [String]) throws(BodyError) {
+        guard members.keys.contains(where: { !allowed.contains($0) }) else { return }
         if let unknown = members.keys.filter({ !allowed.contains($0) }).sorted().first {
             throw error(unknown, "unknown field for \(bodyType) (allowed: \(allowed.sorted().joined(separator: ", ")))")
         }

@@ -13,27 +13,27 @@ struct VerifyJob: Sendable {
     var location: FrameRef
     /// The key, the submission, the ledger's origin (the signing message is built on the worker) and the signature.
     var signature: (key: PublicKey, submission: Submission, origin: String, bytes: [UInt8])?
-    /// The parsed body and the stored bytes, which must be its RFC 8785 form.
-    var canonical: (value: JSONValue, bytes: [UInt8])?
+    /// A body's stored bytes (which parse), which must be the RFC 8785 form of what they parse to.
+    var canonicalBody: [UInt8]?
 
     init(seq: UInt64, storedHash: [UInt8], location: FrameRef,
          signature: (key: PublicKey, submission: Submission, origin: String, bytes: [UInt8])? = nil,
-         canonical: (value: JSONValue, bytes: [UInt8])? = nil) {
+         canonicalBody: [UInt8]? = nil) {
         self.seq = seq
         self.storedHash = storedHash
         self.location = location
         self.signature = signature
-        self.canonical = canonical
+        self.canonicalBody = canonicalBody
     }
 
-    /// The finding this job makes, if any.
-    func run() -> (Finding?, checkedSignature: Bool) {
-        if let canonical, canonical.value.canonicalBytes != canonical.bytes {
+    /// The finding this job makes, if any; `checker` keeps the keys' OpenSSL contexts of this thread.
+    func run(_ checker: SignatureChecker) -> (Finding?, checkedSignature: Bool) {
+        if let canonicalBody, !JSONValue.isCanonicalEncoding(canonicalBody) {
             return (Finding(seq: seq, entryHash: Hex.encode(storedHash), kind: .body,
                             reason: "the body is not in canonical JSON form (RFC 8785)", location: location.description), false)
         }
         guard let signature else { return (nil, false) }
-        if signature.key.isValidSignature(signature.bytes, for: signature.submission.signingMessage(origin: signature.origin)) {
+        if checker.isValid(signature.bytes, for: signature.submission.signingMessage(origin: signature.origin), by: signature.key) {
             return (nil, true)
         }
         return (Finding(seq: seq, entryHash: Hex.encode(storedHash), kind: .signature,
@@ -81,8 +81,9 @@ final class SignaturePool: @unchecked Sendable {
         queue.async { [self] in
             var found: [Finding] = []
             var checked: UInt64 = 0
+            let checker = SignatureChecker()
             for job in batch {
-                let (finding, signed) = job.run()
+                let (finding, signed) = job.run(checker)
                 if let finding { found.append(finding) }
                 if signed { checked += 1 }
             }

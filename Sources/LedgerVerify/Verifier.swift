@@ -146,6 +146,7 @@ public struct Verifier {
                 return true
             })
         }
+        state.report.lastHash = state.lastHash.map { Hex.encode($0) }
         state.checkHead()
         state.checkCheckpoints(final: true)
         state.report.rootHash = state.frontier.root
@@ -167,6 +168,8 @@ struct VerifyState {
     var report = VerifyReport()
     var expectedSeq: UInt64 = 0
     var previousHash: [UInt8] = EntryFormat.zeroHash
+    /// The last entry's stored hash (hex-encoded into the report once, at the end).
+    var lastHash: [UInt8]?
     var registry: Registry?
     var custody = CustodyState()
     var genesisFailed = false
@@ -281,7 +284,7 @@ struct VerifyState {
         // Chain on from the stored hash: one altered entry gives one set of findings, not a cascade.
         previousHash = storedHash
         report.lastSeq = seq
-        report.lastHash = Hex.encode(storedHash)
+        lastHash = storedHash
     }
 
     /// Checks the body is canonical JSON of a known type; returns it parsed (for the custody rules), or nil.
@@ -297,8 +300,8 @@ struct VerifyState {
                 add(entry.seq, hash, .body, "the body is \(value.kindName), not a JSON object", location: location)
                 return nil
             }
-            // Re-encoding to compare with the stored bytes happens on a worker thread.
-            pool.submit(VerifyJob(seq: entry.seq, storedHash: hash, location: location, canonical: (value, entry.submission.body)))
+            // The canonical-form check happens on a worker thread.
+            pool.submit(VerifyJob(seq: entry.seq, storedHash: hash, location: location, canonicalBody: entry.submission.body))
             return value
         } catch {
             add(entry.seq, hash, .body, "the body is not valid JSON: \(error)", location: location)

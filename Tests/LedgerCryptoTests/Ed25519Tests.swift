@@ -86,3 +86,25 @@ struct Ed25519Tests {
         }
     }
 }
+
+@Suite("SignatureChecker (contexts kept between signatures)")
+struct SignatureCheckerTests {
+    @Test("same verdicts as PublicKey.isValidSignature, over both algorithms, many keys, in any order")
+    func sameVerdicts() throws {
+        let keys = try (0..<3).flatMap { _ in [try PrivateKey.generate(.ed25519), try PrivateKey.generate(.p256)] }
+        let checker = SignatureChecker()
+        for round in 0..<40 {
+            let key = keys[round % keys.count]
+            let message = Array("message \(round)".utf8)
+            var signature = try key.signature(for: message)
+            if round % 3 == 1 { signature[round % 64] ^= 0x01 }
+            let other = keys[(round + 1) % keys.count].publicKey
+            for (candidate, text) in [(key.publicKey, message), (other, message), (key.publicKey, message + [0])] {
+                #expect(checker.isValid(signature, for: text, by: candidate) == candidate.isValidSignature(signature, for: text))
+            }
+            // A valid signature still verifies right after a failure on the same context.
+            #expect(checker.isValid(try key.signature(for: message), for: message, by: key.publicKey))
+            #expect(!checker.isValid(Array(signature.prefix(63)), for: message, by: key.publicKey))
+        }
+    }
+}

@@ -120,3 +120,59 @@ struct CanonicalJSONTests {
         """)
     }
 }
+
+@Suite("Canonical-form check without re-encoding")
+struct CanonicalCheckTests {
+    /// The definition the one-pass check must agree with.
+    static func reference(_ bytes: [UInt8]) -> Bool? {
+        guard let value = try? JSONValue.parse(bytes) else { return nil }
+        return value.canonicalBytes == bytes
+    }
+
+    @Test("hand-picked texts: canonical ones accepted, each departure refused")
+    func handPicked() {
+        let canonical = [#"{}"#, #"[]"#, #"0"#, #"-1"#, #"9007199254740991"#, #"{"a":1,"b":[true,false,null]}"#,
+                         #"{"\r":1,"1":2,"ö":3,"€":4,"😀":5,"דּ":6}"#, #"{"ab":1,"ab!":2}"#, #"{" ":1,"!":2,"a":3}"#,
+                         #""\"\\\b\t\n\f\r\u0000\u001f\u007f""#.replacingOccurrences(of: "\\u007f", with: "\u{7F}"),
+                         #"{"k":{"a":{},"z":[]}}"#]
+        for text in canonical {
+            #expect(Self.reference(Array(text.utf8)) == true, "\(text)")
+            #expect(JSONValue.isCanonicalEncoding(Array(text.utf8)), "\(text)")
+        }
+        let departures = [#" {}"#, #"{} "#, #"{ }"#, #"[1, 2]"#, #"{"a" :1}"#, #"-0"#, #"{"b":1,"a":2}"#, #"{"ab!":1,"ab":2}"#,
+                          #""\/""#, #""\u0041""#, #""\u0008""#, #""\u001F""#, #""\ud83d\ude00""#, #"{"דּ":1,"😀":2}"#,
+                          #"{"\u0041":1}"#, #"[1,2,]"#, #"tru"#, #"{"a":1}{}"#]
+        for text in departures {
+            #expect(Self.reference(Array(text.utf8)) != true, "\(text)")
+            #expect(!JSONValue.isCanonicalEncoding(Array(text.utf8)), "\(text)")
+        }
+    }
+
+    @Test("agrees with re-encoding on every parseable mutation of canonical documents")
+    func mutations() throws {
+        let seeds = [#"{"a":[1,-2,{"b":"x\ny","c":null}],"d":true,"e":"é😀\"\\"}"#,
+                     #"{"\r":"CR","1":"One","ö":{"€":[0,9007199254740991]}}"#]
+        let alphabet = Array(#" {}[],:"\-0123456789abfnrtu/e"#.utf8) + [0x7F, 0xC3, 0xB6]
+        var checked = 0
+        for (number, seed) in seeds.enumerated() {
+            let base = try JSONValue.parse(seed).canonicalBytes
+            #expect(JSONValue.isCanonicalEncoding(base))
+            let random = noise(6 * 4_000, seed: UInt64(number) + 40)
+            for round in 0..<4_000 {
+                var bytes = base
+                let r = Array(random[(round * 6)..<(round * 6 + 6)])
+                let at = (Int(r[1]) << 8 | Int(r[2])) % (bytes.count + 1)
+                let byte = alphabet[Int(r[3]) % alphabet.count]
+                switch r[0] % 3 {
+                case 0: bytes.insert(byte, at: at)
+                case 1: if at < bytes.count { bytes[at] = byte }
+                default: if at < bytes.count { bytes.remove(at: at) }
+                }
+                guard let expected = Self.reference(bytes) else { continue }
+                checked += 1
+                #expect(JSONValue.isCanonicalEncoding(bytes) == expected, "\(String(decoding: bytes, as: UTF8.self))")
+            }
+        }
+        #expect(checked > 500)
+    }
+}
