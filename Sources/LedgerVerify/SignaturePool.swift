@@ -50,6 +50,8 @@ final class SignaturePool: @unchecked Sendable {
     let batchSize: Int
     private let group = DispatchGroup()
     private let slots: DispatchSemaphore
+    /// At most `workers` batches run at once (the other queued batches wait their turn, ready).
+    private let running: DispatchSemaphore
     private let queue = DispatchQueue(label: "custody-ledger.verify.signatures", attributes: .concurrent)
     private let failures = Mutex<[Finding]>([])
     private let checkedCount = Mutex<UInt64>(0)
@@ -59,6 +61,7 @@ final class SignaturePool: @unchecked Sendable {
         self.workers = max(1, workers)
         self.batchSize = batchSize
         slots = DispatchSemaphore(value: self.workers * 2)
+        running = DispatchSemaphore(value: self.workers)
         pending.reserveCapacity(batchSize)
     }
 
@@ -79,6 +82,8 @@ final class SignaturePool: @unchecked Sendable {
         slots.wait()
         group.enter()
         queue.async { [self] in
+            running.wait()
+            defer { running.signal() }
             var found: [Finding] = []
             var checked: UInt64 = 0
             let checker = SignatureChecker()
