@@ -83,7 +83,7 @@ private struct CanonicalScan {
             index += 1
             return true
         }
-        var previous: Range<Int>?
+        var previous: (range: Range<Int>, plain: Bool)?
         while true {
             guard current == UInt8(ascii: "\""), let key = string() else { return false }
             if let previous, !precedes(previous, key) { return false }
@@ -99,16 +99,19 @@ private struct CanonicalScan {
         }
     }
 
-    /// Skips a string written as the canonical form writes it; returns the range of its quoted text.
-    mutating func string() -> Range<Int>? {
+    /// Skips a string written as the canonical form writes it; returns the range of its quoted text, and
+    /// whether that text is printable ASCII without escapes.
+    mutating func string() -> (range: Range<Int>, plain: Bool)? {
         let start = index
+        var plain = true
         index += 1
         while let byte = current {
             switch byte {
             case UInt8(ascii: "\""):
                 index += 1
-                return start..<index
+                return (start..<index, plain)
             case UInt8(ascii: "\\"):
+                plain = false
                 guard index + 1 < bytes.count else { return nil }
                 switch bytes[index + 1] {
                 case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "b"), UInt8(ascii: "t"), UInt8(ascii: "n"),
@@ -126,6 +129,9 @@ private struct CanonicalScan {
                 }
             case 0x00..<0x20:
                 return nil
+            case 0x80...:
+                plain = false
+                index += 1
             default:
                 index += 1
             }
@@ -142,18 +148,17 @@ private struct CanonicalScan {
     }
 
     /// Whether the member name quoted at `first` sorts strictly before the one at `second` (UTF-16 code units).
-    func precedes(_ first: Range<Int>, _ second: Range<Int>) -> Bool {
-        let a = UnsafeBufferPointer(rebasing: bytes[first])
-        let b = UnsafeBufferPointer(rebasing: bytes[second])
-        // Printable ASCII without escapes (nearly every name): UTF-16 order is byte order.
-        if Self.isPlainASCII(a), Self.isPlainASCII(b) { return a.dropFirst().dropLast().lexicographicallyPrecedes(b.dropFirst().dropLast()) }
+    func precedes(_ first: (range: Range<Int>, plain: Bool), _ second: (range: Range<Int>, plain: Bool)) -> Bool {
+        // Printable ASCII without escapes (nearly every name): UTF-16 order is byte order of the unquoted text.
+        if first.plain, second.plain {
+            return UnsafeBufferPointer(rebasing: bytes[(first.range.lowerBound + 1)..<(first.range.upperBound - 1)])
+                .lexicographicallyPrecedes(UnsafeBufferPointer(rebasing: bytes[(second.range.lowerBound + 1)..<(second.range.upperBound - 1)]))
+        }
+        let a = UnsafeBufferPointer(rebasing: bytes[first.range])
+        let b = UnsafeBufferPointer(rebasing: bytes[second.range])
         guard case .string(let left)? = try? JSONValue.parse(Array(a)), case .string(let right)? = try? JSONValue.parse(Array(b)) else {
             return false
         }
         return left.utf16.lexicographicallyPrecedes(right.utf16)
-    }
-
-    static func isPlainASCII(_ quoted: UnsafeBufferPointer<UInt8>) -> Bool {
-        !quoted.dropFirst().dropLast().contains { $0 < 0x20 || $0 >= 0x80 || $0 == UInt8(ascii: "\\") }
     }
 }

@@ -55,6 +55,18 @@ struct JSONParserTests {
         #expect(plain.description == #"invalid JSON at byte 7: duplicate member name "a""#)
     }
 
+    @Test("duplicate member names in large objects: repeating a first, a middle or the latest name", arguments: [0, 10, 16, 39])
+    func duplicateKeysInLargeObjects(repeated: Int) throws {
+        let members = (0..<40).map { #""k\#($0)":\#($0)"# }
+        let prefix = "{" + members.joined(separator: ",") + ","
+        let error = try #require(jsonError(prefix + #""k\#(repeated)":0}"#))
+        #expect(error.offset == prefix.utf8.count)
+        #expect(error.reason == #"duplicate member name "k\#(repeated)""#)
+        let value = try JSONValue.parse(prefix + #""k40":40}"#)
+        #expect(value.objectValue?.count == 41)
+        #expect(value.objectValue?["k39"] == .integer(39))
+    }
+
     @Test("fractions and exponents", arguments: [
         ("1.5", 0), ("[1, 2.0]", 4), ("1e3", 0), ("1E3", 0), ("-1.5", 0), ("{\"x\":0.1}", 5), ("1e-3", 0), ("0.0", 0),
     ])
