@@ -71,7 +71,8 @@ public struct VerifyOptions: Sendable {
     /// are not checked again (the nightly fast path, `verify --since`).
     public var signaturesFrom: UInt64
 
-    /// Threads that check signatures (default: one per core). The single reading pass runs beside them.
+    /// Threads that check signatures (default: one per core); as many batches of frames are hashed, decoded and
+    /// parsed ahead on worker threads. One thread reads the log and checks the frames in order.
     public var workers: Int
 
     public init(trustAnchor: PublicKey? = nil, maxFindings: Int = 100, checkpoints: [Checkpoint] = [], signaturesFrom: UInt64 = 0,
@@ -137,15 +138,25 @@ public struct Verifier {
         let scanner = SegmentScanner(layout: layout)
         let segments = try layout.segments()
         guard !segments.isEmpty else { throw StoreError.noLedger(directory: layout.directory) }
+        // This thread reads; workers hash, decode and parse each frame ahead (`PreparePipeline`); this thread
+        // then checks the prepared frames in log order against the running state (chain, registry, custody).
+        let pipeline = PreparePipeline(workers: options.workers)
+        let consume = { (item: PreparePipeline.PreparedItem) in
+            switch item {
+            case .frame(let frame): state.check(frame)
+            case .problem(let problem, let segment, let isLast): state.problem(problem, segment: segment, isLastSegment: isLast)
+            }
+        }
         for (index, segment) in segments.enumerated() {
             let isLast = index == segments.count - 1
             _ = try scanner.scanSegment(segment, onProblem: { problem in
-                state.problem(problem, segment: segment, isLastSegment: isLast)
+                pipeline.submit(.problem(problem, segment: segment, isLastSegment: isLast), consume: consume)
             }, onFrame: { frame in
-                state.check(frame)
+                pipeline.submit(.frame(RawFrame(frame)), consume: consume)
                 return true
             })
         }
+        pipeline.finish(consume: consume)
         state.report.lastHash = state.lastHash.map { Hex.encode($0) }
         state.checkHead()
         state.checkCheckpoints(final: true)
@@ -181,7 +192,6 @@ struct VerifyState {
     var checkpointsDone = Set<Int>()
     var custodySuppressedNoticeGiven = false
     var head: HeadRecord?
-    let hasher = SHA256()
 
     init(options: VerifyOptions) {
         self.options = options
@@ -238,18 +248,19 @@ struct VerifyState {
         }
     }
 
-    mutating func check(_ frame: borrowing ScannedFrame) {
+    /// Checks one frame, in log order, from what a worker prepared.
+    mutating func check(_ frame: PreparedFrame) {
         report.entriesChecked += 1
-        report.bytesScanned += UInt64(frame.length)
-        let location = FrameRef(segment: frame.segment, offset: frame.offset)
-        let storedHash = Array(frame.storedHash)
-        frontier.append(leafHash: Merkle.leafHash(frame.entryBytes))
+        report.bytesScanned += UInt64(frame.raw.length)
+        let location = frame.raw.location
+        let storedHash = frame.raw.storedHash
+        frontier.append(leafHash: frame.leafHash)
         checkCheckpoints(final: false)
-        let computedHash = EntryFormat.entryHash(ofCanonicalBytes: frame.entryBytes, using: hasher)
+        let computedHash = frame.computedHash
         var entry: Entry
-        do {
-            entry = try Entry(canonicalBytes: frame.entryBytes)
-        } catch {
+        switch frame.entry {
+        case .success(let decoded): entry = decoded
+        case .failure(let error):
             add(expectedSeq, storedHash, .decoding, "entry does not decode: \(error)", location: location)
             expectedSeq += 1
             previousHash = storedHash
@@ -277,9 +288,9 @@ struct VerifyState {
         if let head, head.seq == seq, head.hash != storedHash {
             add(seq, storedHash, .truncation, "HEAD records entry \(seq) with hash \(Hex.encode(head.hash)), but the log holds a different entry \(seq): the tail was rewritten", location: location)
         }
-        let body = checkBody(entry, storedHash, location)
+        let custody = checkBody(entry, frame.body, storedHash, location)
         checkSignature(entry, storedHash, location)
-        if let body { checkCustody(entry, body, storedHash, location) }
+        if let custody { checkCustody(entry, custody, storedHash, location) }
         expectedSeq = seq + 1  // resynchronise on what was found (FORMAT.md §9): one misplaced entry, not a cascade
         // Chain on from the stored hash: one altered entry gives one set of findings, not a cascade.
         previousHash = storedHash
@@ -287,25 +298,21 @@ struct VerifyState {
         lastHash = storedHash
     }
 
-    /// Checks the body is canonical JSON of a known type; returns it parsed (for the custody rules), or nil.
-    mutating func checkBody(_ entry: Entry, _ hash: [UInt8], _ location: FrameRef) -> JSONValue? {
-        let type = entry.submission.bodyType
-        guard OperatorBody.all.contains(type) || CustodyBodyType(rawValue: type) != nil else {
-            add(entry.seq, hash, .body, "unknown body type \"\(type)\"", location: location)
+    /// Reports a body that is not canonical JSON of a known type; returns what the custody rules need (the
+    /// parsed custody body, or why it is not one), or nil.
+    mutating func checkBody(_ entry: Entry, _ body: PreparedBody?, _ hash: [UInt8], _ location: FrameRef) -> Result<CustodyBody, BodyError>? {
+        switch body {
+        case nil:
             return nil
-        }
-        do {
-            let value = try JSONValue.parse(entry.submission.body)
-            guard case .object = value else {
-                add(entry.seq, hash, .body, "the body is \(value.kindName), not a JSON object", location: location)
-                return nil
-            }
-            // The canonical-form check happens on a worker thread.
-            pool.submit(VerifyJob(seq: entry.seq, storedHash: hash, location: location, canonicalBody: entry.submission.body))
-            return value
-        } catch {
-            add(entry.seq, hash, .body, "the body is not valid JSON: \(error)", location: location)
+        case .unknownType:
+            add(entry.seq, hash, .body, "unknown body type \"\(entry.submission.bodyType)\"", location: location)
             return nil
+        case .invalid(let reason):
+            add(entry.seq, hash, .body, reason, location: location)
+            return nil
+        case .parsed(let canonical, let custody):
+            if !canonical { add(entry.seq, hash, .body, "the body is not in canonical JSON form (RFC 8785)", location: location) }
+            return custody
         }
     }
 
@@ -330,8 +337,8 @@ struct VerifyState {
                     try current.checkSignature(of: entry)
                     report.signaturesChecked += 1
                 } else {
-                    pool.submit(VerifyJob(seq: entry.seq, storedHash: hash, location: location,
-                                          signature: (key, entry.submission, current.origin, entry.signature)))
+                    pool.submit(VerifyJob(seq: entry.seq, storedHash: hash, location: location, key: key, submission: entry.submission,
+                                          origin: current.origin, signature: entry.signature))
                 }
             }
         } catch {
@@ -346,14 +353,15 @@ struct VerifyState {
         }
     }
 
-    mutating func checkCustody(_ entry: Entry, _ json: JSONValue, _ hash: [UInt8], _ location: FrameRef) {
+    mutating func checkCustody(_ entry: Entry, _ parsed: Result<CustodyBody, BodyError>, _ hash: [UInt8], _ location: FrameRef) {
         guard let registry else { return }
-        let body: CustodyBody?
-        do { body = try CustodyBody.parse(type: entry.submission.bodyType, json: json) } catch {
+        let body: CustodyBody
+        switch parsed {
+        case .success(let parsed): body = parsed
+        case .failure(let error):
             add(entry.seq, hash, .body, "\(error)", location: location)
             return
         }
-        guard let body else { return }
         do throws(CustodyError) {
             try custody.apply(body, entry: entry, hash: hash, registry: registry)
         } catch {

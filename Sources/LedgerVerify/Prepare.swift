@@ -1,0 +1,148 @@
+import Custody
+import Dispatch
+import LedgerCrypto
+import LedgerFormat
+import LedgerStore
+
+/// A frame as read from a segment, copied out of the reading buffer so a worker can prepare it.
+struct RawFrame: Sendable {
+    let entryBytes: [UInt8]
+    let storedHash: [UInt8]
+    let location: FrameRef
+    let length: Int
+
+    init(_ frame: borrowing ScannedFrame) {
+        entryBytes = Array(frame.entryBytes)
+        storedHash = Array(frame.storedHash)
+        location = FrameRef(segment: frame.segment, offset: frame.offset)
+        length = frame.length
+    }
+}
+
+/// What the log yields, in order: frames, and damage between them.
+enum ScanItem: Sendable {
+    case frame(RawFrame)
+    case problem(ScanProblem, segment: SegmentFile, isLastSegment: Bool)
+}
+
+/// A body as far as it can be judged without the ledger's state.
+enum PreparedBody: Sendable {
+    /// Not a body type the ledger knows.
+    case unknownType
+    /// Not JSON, or not a JSON object: the finding's reason.
+    case invalid(String)
+    /// A JSON object: whether its bytes are canonical, and for custody bodies the parsed body or why it is not one.
+    case parsed(canonical: Bool, custody: Result<CustodyBody, BodyError>?)
+}
+
+/// Everything about one frame that depends on the frame alone, worked out on a worker thread ahead of the
+/// in-order checks: both hashes, the decoded entry, the body parsed and judged for form.
+struct PreparedFrame: Sendable {
+    let raw: RawFrame
+    let leafHash: [UInt8]
+    let computedHash: [UInt8]
+    let entry: Result<Entry, DecodeError>
+    /// Nil when the entry does not decode.
+    let body: PreparedBody?
+
+    init(_ raw: RawFrame) {
+        self.raw = raw
+        leafHash = Merkle.leafHash(raw.entryBytes)
+        computedHash = EntryFormat.entryHash(ofCanonicalBytes: raw.entryBytes)
+        do throws(DecodeError) {
+            let entry = try Entry(canonicalBytes: raw.entryBytes)
+            self.entry = .success(entry)
+            body = Self.prepareBody(entry.submission)
+        } catch {
+            entry = .failure(error)
+            body = nil
+        }
+    }
+
+    static func prepareBody(_ submission: Submission) -> PreparedBody {
+        let type = submission.bodyType
+        let custodyType = CustodyBodyType(rawValue: type)
+        guard custodyType != nil || OperatorBody.all.contains(type) else { return .unknownType }
+        let value: JSONValue
+        do { value = try JSONValue.parse(submission.body) } catch {
+            return .invalid("the body is not valid JSON: \(error)")
+        }
+        guard case .object = value else { return .invalid("the body is \(value.kindName), not a JSON object") }
+        let canonical = JSONValue.isCanonicalEncoding(submission.body)
+        guard custodyType != nil else { return .parsed(canonical: canonical, custody: nil) }
+        do throws(BodyError) {
+            guard let body = try CustodyBody.parse(type: type, json: value) else { return .parsed(canonical: canonical, custody: nil) }
+            return .parsed(canonical: canonical, custody: .success(body))
+        } catch {
+            return .parsed(canonical: canonical, custody: .failure(error))
+        }
+    }
+}
+
+/// Prepares scanned items on worker threads in batches and hands them back in log order: the reading thread
+/// keeps at most `depth` batches in flight (memory stays bounded whatever the ledger's size) and consumes
+/// the oldest as soon as it is ready.
+final class PreparePipeline {
+    private final class Batch: @unchecked Sendable {
+        let items: [ScanItem]
+        /// Written by the worker before `done` is signalled, read by the reading thread after waiting on it.
+        var prepared: [PreparedItem] = []
+        let done = DispatchSemaphore(value: 0)
+        init(_ items: [ScanItem]) { self.items = items }
+    }
+
+    enum PreparedItem: Sendable {
+        case frame(PreparedFrame)
+        case problem(ScanProblem, segment: SegmentFile, isLastSegment: Bool)
+    }
+
+    private let batchSize: Int
+    private let depth: Int
+    private var pending: [ScanItem] = []
+    /// Batches dispatched and not yet consumed, oldest first (at most `depth + 1`).
+    private var inFlight: [Batch] = []
+    private let queue = DispatchQueue(label: "custody-ledger.verify.prepare", attributes: .concurrent)
+
+    init(workers: Int, batchSize: Int = 256) {
+        self.batchSize = batchSize
+        depth = max(2, workers * 2)
+        pending.reserveCapacity(batchSize)
+    }
+
+    /// Queues one item; hands every batch that is ready and no longer needed ahead to `consume`, in order.
+    func submit(_ item: ScanItem, consume: (PreparedItem) -> Void) {
+        pending.append(item)
+        guard pending.count >= batchSize else { return }
+        dispatch()
+        while inFlight.count > depth { consumeOldest(consume) }
+    }
+
+    /// Prepares what is left and hands everything to `consume`, in order.
+    func finish(consume: (PreparedItem) -> Void) {
+        dispatch()
+        while !inFlight.isEmpty { consumeOldest(consume) }
+    }
+
+    private func dispatch() {
+        guard !pending.isEmpty else { return }
+        let batch = Batch(pending)
+        pending = []
+        pending.reserveCapacity(batchSize)
+        inFlight.append(batch)
+        queue.async {
+            batch.prepared = batch.items.map { item in
+                switch item {
+                case .frame(let raw): .frame(PreparedFrame(raw))
+                case .problem(let problem, let segment, let isLast): .problem(problem, segment: segment, isLastSegment: isLast)
+                }
+            }
+            batch.done.signal()
+        }
+    }
+
+    private func consumeOldest(_ consume: (PreparedItem) -> Void) {
+        let batch = inFlight.removeFirst()
+        batch.done.wait()
+        for item in batch.prepared { consume(item) }
+    }
+}
