@@ -1,4 +1,5 @@
 import Custody
+import EPCISImport
 import LedgerCrypto
 import LedgerFormat
 import LedgerStore
@@ -351,6 +352,11 @@ struct VerifyState {
             return
         }
         guard let body else { return }
+        do throws(KeptEventError) {
+            try KeptEventCheck.check(body, type: entry.submission.bodyType, json: json, signer: entry.submission.signer, custody: custody, registry: registry)
+        } catch {
+            add(entry.seq, hash, .custody, "\(entry.submission.bodyType) body, \(error) (\(error.code))", location: location)
+        }
         do throws(CustodyError) {
             try custody.apply(body, entry: entry, hash: hash, registry: registry)
         } catch {
