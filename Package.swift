@@ -71,7 +71,7 @@ let package = Package(
                                                            "LedgerFormat", "LedgerStore"]),
         .testTarget(name: "FormatVectorTests", dependencies: ["LedgerCore", "LedgerVerify", "LedgerCrypto", "LedgerFormat", "LedgerStore"]),
         .testTarget(name: "LedgerCLITests", dependencies: ["ledger"]),
-        .testTarget(name: "EPCISTests", dependencies: ["EPCIS", "EPCISImport", "LedgerCore", "Custody", "LedgerCrypto", "LedgerFormat",
+        .testTarget(name: "EPCISTests", dependencies: ["EPCIS", "EPCISImport", "LedgerCore", "Custody", "CustodyIndex", "LedgerCrypto", "LedgerFormat",
                                                       "LedgerStore", "LedgerVerify"], resources: [.copy("Resources")]),
         .testTarget(name: "CustodyReportTests", dependencies: ["CustodyReport", "LedgerCore", "LedgerStore", "LedgerVerify", "Custody",
                                                               "LedgerCrypto", "LedgerFormat"]),

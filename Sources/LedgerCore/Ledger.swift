@@ -166,8 +166,8 @@ public final class Ledger {
         func flush() throws {
             guard !pending.isEmpty else { return }
             if let bulk {
-                let (events, containment) = custody.takeEvents()
-                try bulk.load(entries: pending, events: events, containment: containment)
+                let (events, containment, epcisEvents) = custody.takeEvents()
+                try bulk.load(entries: pending, events: events, containment: containment, epcisEvents: epcisEvents)
             } else {
                 try custodyIndex.commit(entries: pending, changes: custody.takeChanges())
             }
