@@ -52,16 +52,6 @@ public enum KeptEventCheck {
             throw KeptEventError(field: "epcis.event", reason: "is not a JSON object", code: "kept-event-unmapped")
         }
         let document = EPCISDocument(source: "epcis.event", syntax: .json20, namespaces: kept.namespaces, header: nil, events: [event])
-        let hash = EPCISEventHash.hashID(event, namespaces: kept.namespaces)
-        if let claimed = kept.eventHash, claimed != hash {
-            throw KeptEventError(field: "epcis.eventHash", reason: "is \(claimed), but the kept event (epcis.event) hashes to \(hash) (CBV 2.0 event hash)",
-                                 code: "kept-event-hash")
-        }
-        let eventID = event["eventID"]?.stringValue
-        if kept.eventID != eventID {
-            throw KeptEventError(field: "epcis.eventID", reason: "is \(kept.eventID.map { "\"\($0)\"" } ?? "absent"), but the kept event's eventID is \(eventID.map { "\"\($0)\"" } ?? "absent")",
-                                 code: "kept-event-id")
-        }
         var master = EPCISMasterData(document)
         switch body {
         case .commission(let commission):
@@ -75,20 +65,35 @@ public enum KeptEventCheck {
         default:
             break
         }
+        // The mapping computes the event hash; an event it refuses is hashed here, so a wrong hash is named first.
         let importer = EPCISImporter(keptEvent: document, signer: signer, masterData: master)
+        let mapped: Result<PlannedEvent, EPCISError>
+        do { mapped = .success(try importer.plan(0, custody: custody, registry: registry)) } catch { mapped = .failure(error) }
+        let hash = (try? mapped.get())?.eventHash ?? EPCISEventHash.hashID(event, namespaces: kept.namespaces)
+        if let claimed = kept.eventHash, claimed != hash {
+            throw KeptEventError(field: "epcis.eventHash", reason: "is \(claimed), but the kept event (epcis.event) hashes to \(hash) (CBV 2.0 event hash)",
+                                 code: "kept-event-hash")
+        }
+        let eventID = event["eventID"]?.stringValue
+        if kept.eventID != eventID {
+            throw KeptEventError(field: "epcis.eventID", reason: "is \(kept.eventID.map { "\"\($0)\"" } ?? "absent"), but the kept event's eventID is \(eventID.map { "\"\($0)\"" } ?? "absent")",
+                                 code: "kept-event-id")
+        }
         let planned: PlannedEvent
-        do { planned = try importer.plan(0, custody: custody, registry: registry) } catch {
+        switch mapped {
+        case .success(let value): planned = value
+        case .failure(let error):
             throw KeptEventError(field: "epcis.event", reason: "does not map to a custody body: \(error.field.map { "field \($0): " } ?? "")\(error.reason) [\(error.code)]",
                                  code: "kept-event-unmapped")
         }
         switch planned.action {
         case .skip(let reason):
             throw KeptEventError(field: "epcis.event", reason: "is not an event the ledger records (\(reason))", code: "kept-event-unmapped")
-        case .append(let type, let mapped):
+        case .append(let type, let mappedBody):
             guard type.rawValue == bodyType else {
                 throw KeptEventError(field: "epcis.event", reason: "maps to a \(type.rawValue) body, not a \(bodyType)", code: "kept-event-mismatch")
             }
-            guard case .object(var expected) = mapped, case .object(var actual) = json else { return }
+            guard case .object(var expected) = mappedBody, case .object(var actual) = json else { return }
             expected["epcis"] = nil
             actual["epcis"] = nil
             if let (path, have, want) = difference(.object(actual), .object(expected), path: "") {
