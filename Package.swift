@@ -22,7 +22,7 @@ let package = Package(
         .target(name: "LedgerCrypto", dependencies: ["COpenSSL"]),
         .target(name: "GS1"),
         .target(name: "LedgerFormat", dependencies: ["LedgerCrypto", "GS1"]),
-        .target(name: "LedgerStore", dependencies: ["LedgerFormat"]),
+        .target(name: "LedgerStore", dependencies: ["LedgerFormat", "LedgerCrypto"]),
         .target(name: "Custody", dependencies: ["GS1", "LedgerFormat", "LedgerCrypto"]),
         .target(
             name: "CustodyIndex",
@@ -31,7 +31,7 @@ let package = Package(
         ),
         .target(name: "EPCIS", dependencies: ["GS1", "LedgerFormat", "LedgerCrypto"]),
         .target(name: "EPCISImport", dependencies: ["EPCIS", "Custody", "GS1", "LedgerFormat"]),
-        .target(name: "LedgerVerify", dependencies: ["LedgerFormat", "LedgerStore", "LedgerCrypto", "Custody"]),
+        .target(name: "LedgerVerify", dependencies: ["LedgerFormat", "LedgerStore", "LedgerCrypto", "Custody", "EPCISImport"]),
         .target(name: "LedgerCore", dependencies: ["GS1", "LedgerFormat", "LedgerStore", "LedgerCrypto", "LedgerVerify", "Custody", "CustodyIndex", "EPCIS", "EPCISImport"]),
         // Investigator reports: built from the ledger, checked offline from the JSON and the operator key, rendered
         // to HTML through a Mustache template (the only module that sees Mustache).
@@ -49,24 +49,32 @@ let package = Package(
                 "Custody",
                 "CustodyIndex",
                 "EPCIS",
+                "LedgerVerify",
+                "LedgerStore",
+                "LedgerCrypto",
+                "LedgerFormat",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         // Benchmarks (run by tools/bench-*.sh in release mode; never by the tests).
-        .executableTarget(name: "ledger-bench", dependencies: ["LedgerCore", "LedgerVerify", "Custody", "CustodyIndex", "CustodyReport", "EPCIS", "EPCISImport"]),
+        .executableTarget(name: "ledger-bench", dependencies: ["LedgerCore", "LedgerVerify", "Custody", "CustodyIndex", "CustodyReport", "EPCIS", "EPCISImport",
+                                                            "LedgerStore", "LedgerCrypto", "LedgerFormat"]),
         .testTarget(
             name: "LedgerCryptoTests",
             dependencies: ["LedgerCrypto"],
             resources: [.copy("Resources")]
         ),
-        .testTarget(name: "LedgerFormatTests", dependencies: ["LedgerFormat"], resources: [.copy("Resources")]),
+        .testTarget(name: "LedgerFormatTests", dependencies: ["LedgerFormat", "GS1", "LedgerCrypto"], resources: [.copy("Resources")]),
         .testTarget(name: "GS1Tests", dependencies: ["GS1"]),
-        .testTarget(name: "LedgerStoreTests", dependencies: ["LedgerStore"]),
-        .testTarget(name: "LedgerCoreTests", dependencies: ["LedgerCore", "LedgerVerify"]),
-        .testTarget(name: "FormatVectorTests", dependencies: ["LedgerCore", "LedgerVerify"]),
+        .testTarget(name: "LedgerStoreTests", dependencies: ["LedgerStore", "LedgerFormat", "LedgerCrypto"]),
+        .testTarget(name: "LedgerCoreTests", dependencies: ["LedgerCore", "LedgerVerify", "Custody", "CustodyIndex", "GS1", "LedgerCrypto",
+                                                           "LedgerFormat", "LedgerStore"]),
+        .testTarget(name: "FormatVectorTests", dependencies: ["LedgerCore", "LedgerVerify", "LedgerCrypto", "LedgerFormat", "LedgerStore"]),
         .testTarget(name: "LedgerCLITests", dependencies: ["ledger"]),
-        .testTarget(name: "EPCISTests", dependencies: ["EPCIS", "EPCISImport", "LedgerCore", "Custody"], resources: [.copy("Resources")]),
-        .testTarget(name: "CustodyReportTests", dependencies: ["CustodyReport", "LedgerCore", "LedgerStore", "LedgerVerify"]),
-        .testTarget(name: "CustodyTests", dependencies: ["Custody", "LedgerFormat", "LedgerCrypto"]),
+        .testTarget(name: "EPCISTests", dependencies: ["EPCIS", "EPCISImport", "LedgerCore", "Custody", "CustodyIndex", "LedgerCrypto", "LedgerFormat",
+                                                      "LedgerStore", "LedgerVerify"], resources: [.copy("Resources")]),
+        .testTarget(name: "CustodyReportTests", dependencies: ["CustodyReport", "LedgerCore", "LedgerStore", "LedgerVerify", "Custody",
+                                                              "LedgerCrypto", "LedgerFormat"]),
+        .testTarget(name: "CustodyTests", dependencies: ["Custody", "GS1", "LedgerFormat", "LedgerCrypto"]),
     ]
 )

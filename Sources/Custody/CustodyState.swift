@@ -155,6 +155,8 @@ public struct CustodyState: Sendable {
     public private(set) var events: [UnitEvent] = []
     /// Containment changes of the applied entries, when `recordsEvents` (for the index).
     public private(set) var containmentChanges: [ContainmentChange] = []
+    /// The applied entries that keep an EPCIS event with its hash, when `recordsEvents` (for the index).
+    public private(set) var epcisEvents: [EPCISEventRecord] = []
     /// Whether `apply` records `events`.
     public var recordsEvents: Bool
     let backing: (any CustodyBacking)?
@@ -170,6 +172,7 @@ public struct CustodyState: Sendable {
     private var unitsEmptyAtBatchStart = false
     private var eventsAtBatchStart = 0
     private var containmentAtBatchStart = 0
+    private var epcisEventsAtBatchStart = 0
     /// The identifiers the entry being applied names as moved items (for `UnitEvent.via`).
     private var currentItems: Set<UnitID> = []
 
@@ -187,6 +190,7 @@ public struct CustodyState: Sendable {
         unitsEmptyAtBatchStart = units.isEmpty
         eventsAtBatchStart = events.count
         containmentAtBatchStart = containmentChanges.count
+        epcisEventsAtBatchStart = epcisEvents.count
     }
     /// Keeps the changes since `beginBatch`.
     public mutating func commitBatch() {
@@ -208,17 +212,19 @@ public struct CustodyState: Sendable {
         unitsEmptyAtBatchStart = false
         if events.count > eventsAtBatchStart { events.removeSubrange(eventsAtBatchStart...) }
         if containmentChanges.count > containmentAtBatchStart { containmentChanges.removeSubrange(containmentAtBatchStart...) }
+        if epcisEvents.count > epcisEventsAtBatchStart { epcisEvents.removeSubrange(epcisEventsAtBatchStart...) }
         journal = nil
     }
 
-    /// The unit events and containment changes recorded since the last call, leaving the state itself in place
-    /// (a bulk rebuild streams these out while the whole state stays in memory).
-    public mutating func takeEvents() -> (events: [UnitEvent], containment: [ContainmentChange]) {
+    /// The unit events, containment changes and kept EPCIS events recorded since the last call, leaving the
+    /// state itself in place (a bulk rebuild streams these out while the whole state stays in memory).
+    public mutating func takeEvents() -> (events: [UnitEvent], containment: [ContainmentChange], epcisEvents: [EPCISEventRecord]) {
         defer {
             events = []
             containmentChanges = []
+            epcisEvents = []
         }
-        return (events, containmentChanges)
+        return (events, containmentChanges, epcisEvents)
     }
 
     /// The changes since the last call, for the backing store to persist; empties the overlay.
@@ -230,9 +236,10 @@ public struct CustodyState: Sendable {
             transferHashes = [:]
             events = []
             containmentChanges = []
+            epcisEvents = []
         }
         return Changes(units: Array(units.values), openShipments: Array(shipments.values), closedShipments: closedShipments,
-                       events: events, containment: containmentChanges)
+                       events: events, containment: containmentChanges, epcisEvents: epcisEvents)
     }
 
     /// What changed since the last `takeChanges()`.
@@ -242,6 +249,8 @@ public struct CustodyState: Sendable {
         public var closedShipments: Set<String>
         public var events: [UnitEvent]
         public var containment: [ContainmentChange]
+        /// The entries that keep an EPCIS event with its hash.
+        public var epcisEvents: [EPCISEventRecord]
     }
 
     private mutating func contain(_ child: UnitID, in parent: UnitID?, seq: UInt64) {
@@ -394,6 +403,7 @@ public struct CustodyState: Sendable {
         case .return(let body): try returnItems(body, signer: signer, seq: entry.seq, hash: Hex.encode(hash), registry: registry)
         case .decommission(let body): try decommission(body, partner: partner, seq: entry.seq)
         }
+        if recordsEvents, let eventHash = body.epcis?.eventHash { epcisEvents.append(EPCISEventRecord(eventHash: eventHash, seq: entry.seq)) }
     }
 
     private func existing(_ id: UnitID) throws(CustodyError) -> UnitRecord {

@@ -55,6 +55,20 @@ public struct EPCISProvenance: Sendable, Hashable {
     }
 }
 
+/// An entry that keeps an EPCIS event with its event hash (for the index's event hash → entry lookup).
+public struct EPCISEventRecord: Sendable, Hashable {
+    /// The kept event's CBV 2.0 event hash ID.
+    public var eventHash: String
+    /// The entry's sequence number.
+    public var seq: UInt64
+
+    /// The entry `seq` keeping the event with hash ID `eventHash`.
+    public init(eventHash: String, seq: UInt64) {
+        self.eventHash = eventHash
+        self.seq = seq
+    }
+}
+
 extension CustodyBody {
     /// The EPCIS event the body was imported from, if any.
     public var epcis: EPCISProvenance? {

@@ -65,9 +65,10 @@ public final class BulkLoader {
         return found
     }
 
-    /// Streams in entries and the unit events and containment changes they made.
-    public func load(entries: [AppendedEntry], events: [UnitEvent], containment: [ContainmentChange]) throws {
+    /// Streams in entries, the unit events and containment changes they made, and the EPCIS events they keep.
+    public func load(entries: [AppendedEntry], events: [UnitEvent], containment: [ContainmentChange], epcisEvents: [EPCISEventRecord] = []) throws {
         try index.pool.write { db in
+            try CustodyIndex.insertEPCISEvents(epcisEvents, db)
             let insertEntry = try db.cachedStatement(sql: """
                 INSERT INTO entries(seq, hash, type, signer, segment, offset, length) VALUES (?, ?, ?, ?, ?, ?, ?)
                 """)

@@ -21,7 +21,7 @@ public struct IndexError: Error, Sendable, CustomStringConvertible {
 /// `indexedSeq` after a crash, and `ledger index rebuild` recreates it from the log.
 public final class CustodyIndex: CustodyBacking, @unchecked Sendable {
     /// The schema version recorded in `meta`; a different one means rebuild.
-    public static let schemaVersion = "2"
+    public static let schemaVersion = "3"
 
     public let path: String
     let pool: DatabasePool
@@ -98,6 +98,7 @@ public final class CustodyIndex: CustodyBacking, @unchecked Sendable {
             CREATE TABLE IF NOT EXISTS shipments (
                 hash TEXT PRIMARY KEY, seq INTEGER NOT NULL, kind TEXT NOT NULL, from_party INTEGER NOT NULL,
                 to_party INTEGER NOT NULL, items TEXT NOT NULL);
+            CREATE TABLE IF NOT EXISTS epcis_events (hash TEXT NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (hash, seq)) WITHOUT ROWID;
             INSERT OR IGNORE INTO meta(key, value) VALUES ('schema', '\(schemaVersion)');
             """)
         let schema = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'schema'")
@@ -105,6 +106,13 @@ public final class CustodyIndex: CustodyBacking, @unchecked Sendable {
             throw IndexError("schema version \(schema ?? "?") is not \(schemaVersion); run `ledger index rebuild`")
         }
         try createSecondaryIndexes(db)
+    }
+
+    /// Records which entries keep which EPCIS events (by CBV 2.0 event hash).
+    static func insertEPCISEvents(_ records: [EPCISEventRecord], _ db: Database) throws {
+        guard !records.isEmpty else { return }
+        let insert = try db.cachedStatement(sql: "INSERT OR IGNORE INTO epcis_events(hash, seq) VALUES (?, ?)")
+        for record in records { try insert.execute(arguments: [record.eventHash, Int64(record.seq)]) }
     }
 
     // MARK: Progress
@@ -220,6 +228,7 @@ public final class CustodyIndex: CustodyBacking, @unchecked Sendable {
                 try insertShipment.execute(arguments: [shipment.hash, Int64(shipment.seq), shipment.kind.rawValue, try party(shipment.from, db),
                                            try party(shipment.to, db), JSONValue.array(shipment.items.map { .string($0.canonical) }).canonicalString])
             }
+            try Self.insertEPCISEvents(changes.epcisEvents, db)
         }
     }
 

@@ -190,6 +190,29 @@ extension CustodyIndex {
         }
     }
 
+    /// The entry that keeps each of `hashes` (CBV 2.0 event hash IDs) as its EPCIS event, the latest when
+    /// several do; hashes no entry keeps are absent.
+    public func recordedEvents(_ hashes: Set<String>) throws -> [String: UInt64] {
+        try pool.read { db in
+            var found: [String: UInt64] = [:]
+            for hash in hashes {
+                if let seq = try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM epcis_events WHERE hash = ?", arguments: [hash]) {
+                    found[hash] = UInt64(seq)
+                }
+            }
+            return found
+        }
+    }
+
+    /// Every entry that keeps an EPCIS event with its hash, in entry order.
+    public func allEPCISEvents() throws -> [EPCISEventRecord] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT hash, seq FROM epcis_events ORDER BY seq, hash").map {
+                EPCISEventRecord(eventHash: $0["hash"], seq: UInt64($0["seq"] as Int64))
+            }
+        }
+    }
+
     /// The open shipments the index holds, by hash.
     public func allShipments() throws -> [String: OpenShipment] {
         let hashes = try pool.read { db in try String.fetchAll(db, sql: "SELECT hash FROM shipments") }

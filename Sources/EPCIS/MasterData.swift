@@ -29,6 +29,12 @@ public struct EPCISMasterData: Sendable, Hashable {
         public var name: String?
         /// The address in one line: street lines, city, state and postal code, country.
         public var address: String?
+
+        /// A party with `name` and `address`.
+        public init(name: String? = nil, address: String? = nil) {
+            self.name = name
+            self.address = address
+        }
     }
 
     /// Products by GTIN-14.

@@ -78,6 +78,16 @@ public struct EPCISImporter: Sendable {
         }
     }
 
+    /// An importer for one kept event (`document` holds it alone) whose header data is given: the master data
+    /// the body names, and the transaction statement taken as affirmed (see `KeptEventCheck`).
+    init(keptEvent document: EPCISDocument, signer: String, masterData: EPCISMasterData) {
+        self.document = document
+        self.signer = signer
+        self.masterData = masterData
+        statementAffirmed = true
+        legalNotice = nil
+    }
+
     /// The GLN of the SBDH sender, when the header has one that names a GLN (SGLN with extension 0, PGLN, bare GLN).
     static func sbdhSender(_ header: EPCISNode?) -> String? {
         guard let sbdh = header?.members?.first(where: { EPCISDocument.localName($0.key) == "StandardBusinessDocumentHeader" })?.value,

@@ -1,4 +1,5 @@
 import Custody
+import CustodyIndex
 import EPCIS
 import EPCISImport
 import LedgerCrypto
@@ -76,21 +77,6 @@ public struct EPCISImportReport: Sendable {
 }
 
 extension Ledger {
-    /// The entries whose `epcis.eventHash` is one of `hashes` (a scan of the log: only for documents that
-    /// declare events erroneous).
-    func recordedEvents(_ hashes: Set<String>) throws -> [String: UInt64] {
-        var found: [String: UInt64] = [:]
-        try LedgerReader(layout: layout).forEach { appended in
-            let submission = appended.entry.submission
-            if BodyTypes.custody.contains(submission.bodyType), let body = try? CustodyBody.parse(type: submission.bodyType, body: submission.body),
-               let hash = body.epcis?.eventHash, hashes.contains(hash) {
-                found[hash] = appended.entry.seq
-            }
-            return true
-        }
-        return found
-    }
-
     /// Imports an EPCIS document as one atomic batch signed by `key`'s partner: each event is mapped against
     /// the custody state after the document's earlier events and checked through every rule; the first
     /// refusal refuses the whole document and nothing is written. With `dryRun`, nothing is written either
@@ -111,7 +97,8 @@ extension Ledger {
             return report
         }
         let declared = Set(importer.declaredErroneous)
-        if !declared.isEmpty { importer.recordedEvents = try recordedEvents(declared) }
+        // The index keeps event hash → entry for every entry that keeps an EPCIS event.
+        if !declared.isEmpty { importer.recordedEvents = try index.recordedEvents(declared) }
         var scratch = registry
         let now = max(clock(), head?.appendedAt ?? 0)
         var seq = head.map { $0.seq + 1 } ?? 0

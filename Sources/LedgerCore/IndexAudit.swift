@@ -22,7 +22,8 @@ public enum IndexAudit {
     }
 
     /// Every disagreement (up to `max`) between the index file as it stands and a fresh replay of the log:
-    /// entries (sequence numbers and hashes), every identifier's state, and open shipments.
+    /// entries (sequence numbers and hashes), every identifier's state, open shipments, and which entries keep
+    /// which EPCIS events.
     public static func differences(layout: StoreLayout, max: Int = 100) throws -> [Difference] {
         let path = CustodyIndex.path(in: layout)
         guard POSIXFile.exists(path) else { return [Difference(reason: "the index file \(path) is missing")] }
@@ -31,8 +32,13 @@ public enum IndexAudit {
         func add(_ difference: Difference) { if found.count < max { found.append(difference) } }
         let (_, replayed) = try Ledger.replay(layout: layout, trustAnchor: nil)
         var logEntries: [UInt64: [UInt8]] = [:]
+        var logEvents = Set<EPCISEventRecord>()
         try LedgerReader(layout: layout).forEach { appended in
             logEntries[appended.entry.seq] = appended.hash
+            let submission = appended.entry.submission
+            if let body = try? CustodyBody.parse(type: submission.bodyType, body: submission.body), let eventHash = body.epcis?.eventHash {
+                logEvents.insert(EPCISEventRecord(eventHash: eventHash, seq: appended.entry.seq))
+            }
             return true
         }
         let indexed = try index.allEntries()
@@ -62,6 +68,13 @@ public enum IndexAudit {
         }
         if try index.allShipments() != replayed.shipments {
             add(Difference(reason: "the index's open shipments differ from the log's"))
+        }
+        let indexedEvents = try index.allEPCISEvents()
+        for record in indexedEvents where !logEvents.contains(record) {
+            add(Difference(seq: record.seq, reason: "the index says the entry keeps EPCIS event \(record.eventHash); the log's entry does not"))
+        }
+        for record in logEvents.subtracting(indexedEvents).sorted(by: { $0.seq < $1.seq }) {
+            add(Difference(seq: record.seq, reason: "the entry keeps EPCIS event \(record.eventHash), which the index does not list"))
         }
         return found
     }

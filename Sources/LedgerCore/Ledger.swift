@@ -1,5 +1,6 @@
 import Custody
 import CustodyIndex
+import EPCISImport
 import LedgerCrypto
 import LedgerFormat
 import LedgerStore
@@ -165,8 +166,8 @@ public final class Ledger {
         func flush() throws {
             guard !pending.isEmpty else { return }
             if let bulk {
-                let (events, containment) = custody.takeEvents()
-                try bulk.load(entries: pending, events: events, containment: containment)
+                let (events, containment, epcisEvents) = custody.takeEvents()
+                try bulk.load(entries: pending, events: events, containment: containment, epcisEvents: epcisEvents)
             } else {
                 try custodyIndex.commit(entries: pending, changes: custody.takeChanges())
             }
@@ -315,6 +316,16 @@ public final class Ledger {
             throw InputError(source: source, reason: error.description, code: "bad-body")
         }
         if let body {
+            if body.epcis != nil {
+                // The kept EPCIS event must be the body's own (checked against the state the body applies to).
+                do {
+                    let json = try JSONValue.parse(entry.submission.body)
+                    try KeptEventCheck.check(body, type: entry.submission.bodyType, json: json, signer: entry.submission.signer,
+                                             custody: custody, registry: scratch)
+                } catch let error as KeptEventError {
+                    throw InputError(source: source, reason: "\(entry.submission.bodyType) body, \(error)", code: error.code)
+                }
+            }
             do { try custody.apply(body, entry: entry, hash: hash, registry: scratch) } catch {
                 var reason = error.message
                 if let unit = error.unit, !reason.contains(unit) { reason += " (\(unit))" }

@@ -32,7 +32,13 @@ enum PreparedBody: Sendable {
     /// Not JSON, or not a JSON object: the finding's reason.
     case invalid(String)
     /// A JSON object: whether its bytes are canonical, and for custody bodies the parsed body or why it is not one.
-    case parsed(canonical: Bool, custody: Result<CustodyBody, BodyError>?)
+    case parsed(canonical: Bool, custody: PreparedCustody?)
+}
+
+/// A custody body as parsed, with its JSON when it keeps an EPCIS event (the kept-event check compares them).
+struct PreparedCustody: Sendable {
+    let body: Result<CustodyBody, BodyError>
+    let keptEventJSON: JSONValue?
 }
 
 /// Everything about one frame that depends on the frame alone, worked out on a worker thread ahead of the
@@ -72,9 +78,9 @@ struct PreparedFrame: Sendable {
         guard custodyType != nil else { return .parsed(canonical: canonical, custody: nil) }
         do throws(BodyError) {
             guard let body = try CustodyBody.parse(type: type, json: value) else { return .parsed(canonical: canonical, custody: nil) }
-            return .parsed(canonical: canonical, custody: .success(body))
+            return .parsed(canonical: canonical, custody: PreparedCustody(body: .success(body), keptEventJSON: body.epcis == nil ? nil : value))
         } catch {
-            return .parsed(canonical: canonical, custody: .failure(error))
+            return .parsed(canonical: canonical, custody: PreparedCustody(body: .failure(error), keptEventJSON: nil))
         }
     }
 }

@@ -1,4 +1,5 @@
 import Custody
+import EPCISImport
 import LedgerCrypto
 import LedgerFormat
 import LedgerStore
@@ -300,7 +301,7 @@ struct VerifyState {
 
     /// Reports a body that is not canonical JSON of a known type; returns what the custody rules need (the
     /// parsed custody body, or why it is not one), or nil.
-    mutating func checkBody(_ entry: Entry, _ body: PreparedBody?, _ hash: [UInt8], _ location: FrameRef) -> Result<CustodyBody, BodyError>? {
+    mutating func checkBody(_ entry: Entry, _ body: PreparedBody?, _ hash: [UInt8], _ location: FrameRef) -> PreparedCustody? {
         switch body {
         case nil:
             return nil
@@ -353,14 +354,21 @@ struct VerifyState {
         }
     }
 
-    mutating func checkCustody(_ entry: Entry, _ parsed: Result<CustodyBody, BodyError>, _ hash: [UInt8], _ location: FrameRef) {
+    mutating func checkCustody(_ entry: Entry, _ parsed: PreparedCustody, _ hash: [UInt8], _ location: FrameRef) {
         guard let registry else { return }
         let body: CustodyBody
-        switch parsed {
+        switch parsed.body {
         case .success(let parsed): body = parsed
         case .failure(let error):
             add(entry.seq, hash, .body, "\(error)", location: location)
             return
+        }
+        if let json = parsed.keptEventJSON {
+            do throws(KeptEventError) {
+                try KeptEventCheck.check(body, type: entry.submission.bodyType, json: json, signer: entry.submission.signer, custody: custody, registry: registry)
+            } catch {
+                add(entry.seq, hash, .custody, "\(entry.submission.bodyType) body, \(error) (\(error.code))", location: location)
+            }
         }
         do throws(CustodyError) {
             try custody.apply(body, entry: entry, hash: hash, registry: registry)

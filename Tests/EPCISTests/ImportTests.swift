@@ -1,4 +1,5 @@
 import Custody
+import CustodyIndex
 import EPCIS
 import LedgerCore
 import LedgerCrypto
@@ -279,6 +280,40 @@ struct ImportTests {
         let report = try test.ledger.importEPCIS(declaration, key: test.manufacturerKey)
         #expect(report.refusal == nil && report.appended.isEmpty)
         #expect(report.events[0].status == .skipped(reason: "an error declaration (reason incorrect_data) says this event was erroneous, so it is not applied; the event is entry 10 of this ledger, which stays (the log is append-only): corrective events correct it"))
+    }
+
+    @Test("the index looks kept events up by hash (no log scan): an error declaration names the entry, after a rebuild too; verify --index compares them")
+    func recordedEventsInIndex() throws {
+        let test = try PharmaLedger()
+        let example = try document("us-pharma-2.2.1.1.jsonld")
+        _ = try test.ledger.importEPCIS(example, key: test.manufacturerKey)
+        let shipping = "ni:///sha-256;646b50e766fbef0c1de567b7eb5bd666cbb44d64188a63dc891bba0b5f263758?ver=CBV2.0"
+        let unknown = "ni:///sha-256;0000000000000000000000000000000000000000000000000000000000000000?ver=CBV2.0"
+        #expect(try test.ledger.index.recordedEvents([shipping, unknown]) == [shipping: 10])
+        #expect(try test.ledger.index.allEPCISEvents().map(\.seq) == [4, 5, 6, 7, 8, 9, 10])
+        test.ledger.close()
+        // A rebuild from scratch (the bulk load) fills the lookup as the appends did.
+        let writer = try SegmentWriter(layout: test.layout)
+        let (rebuilt, _, _, catchUp) = try Ledger.openIndex(layout: test.layout, trustAnchor: nil, forceRebuild: true)
+        writer.close()
+        #expect(catchUp.rebuilt)
+        #expect(try rebuilt.recordedEvents([shipping, unknown]) == [shipping: 10])
+        #expect(try IndexAudit.differences(layout: test.layout).isEmpty)
+        let reopened = try Ledger.open(layout: test.layout)
+        defer { reopened.close() }
+        guard case .object(var members) = example.events[7] else { Issue.record("no event"); return }
+        members.append(.init("errorDeclaration", .object([.init("declarationTime", .string("2023-04-02T00:00:00Z"))])))
+        var declaration = example
+        declaration.events = [.object(members)]
+        let report = try reopened.importEPCIS(declaration, key: test.manufacturerKey, dryRun: true)
+        #expect(report.events[0].status == .skipped(reason: "an error declaration (reason no reason given) says this event was erroneous, so it is not applied; the event is entry 10 of this ledger, which stays (the log is append-only): corrective events correct it"))
+        // The audit notices a lookup row lost, or one the log does not back.
+        try reopened.index.execute(sql: "DELETE FROM epcis_events WHERE seq = 10")
+        try reopened.index.execute(sql: "INSERT INTO epcis_events(hash, seq) VALUES ('\(unknown)', 9)")
+        #expect(try IndexAudit.differences(layout: test.layout).map(\.description) == [
+            "entry 9: the index says the entry keeps EPCIS event \(unknown); the log's entry does not",
+            "entry 10: the entry keeps EPCIS event \(shipping), which the index does not list",
+        ])
     }
 
     @Test("legacy GS1 US R1.1 commissioning: lot, expiry and product master data in gs1ushc elements of the ILMD")

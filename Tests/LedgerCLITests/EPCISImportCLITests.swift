@@ -58,6 +58,30 @@ struct EPCISImportCLITests {
         #expect(try CLI.bytes(of: test.segment) == before)
     }
 
+    @Test("ledger append refuses a hand-made body whose kept EPCIS event names another serial: exit 2, nothing written")
+    func keptEventDisagrees() throws {
+        let test = try Self.pharmaLedger()
+        defer { test.remove() }
+        func body(serial: String, eventSerial: String) throws -> String {
+            let event = #"{"type":"ObjectEvent","eventTime":"2023-03-27T06:45:16Z","eventTimeZoneOffset":"-05:00","epcList":["urn:epc:id:sgtin:030001.0012345.\#(eventSerial)"],"action":"ADD","bizStep":"commissioning","ilmd":{"cbvmda:lotNumber":"A123","cbvmda:itemExpirationDate":"2025-03-27"}}"#
+            return #"""
+                {"type": "commission", "gtin": "00300010123455", "serials": ["\#(serial)"], "lot": "A123", "expiry": "2025-03-27",
+                 "product": {"name": "Epcistra", "strength": "100mg", "dosageForm": "PILL", "containerSize": "500 pills"},
+                 "eventTime": "2023-03-27T01:45:16-05:00", "epcis": {"event": \#(String(decoding: try JSONSerialization.data(withJSONObject: event, options: .fragmentsAllowed), as: UTF8.self))}}
+                """#
+        }
+        try CLI.write(try body(serial: "901", eventSerial: "902"), to: test.directory + "/forged.json")
+        let before = try CLI.bytes(of: test.segment)
+        let result = try test.ledger(["append", "--data", test.data, "--key", "mfg.key", "forged.json"])
+        #expect(result.status == 2)
+        #expect(result.stderr == #"ledger: error: refused: forged.json: commission body, field serials[0]: is "901", but the kept event (epcis.event) maps to "902""# + "\n")
+        #expect(try CLI.bytes(of: test.segment) == before)
+        // The same body keeping its own event is appended.
+        try CLI.write(try body(serial: "901", eventSerial: "901"), to: test.directory + "/own.json")
+        expectSuccess(try test.ledger(["append", "--data", test.data, "--key", "mfg.key", "own.json"]))
+        expectSuccess(try test.ledger(["verify", "--data", test.data]))
+    }
+
     @Test("the 1.2 XML original of the example imports the same way")
     func importsXML() throws {
         let test = try Self.pharmaLedger()
