@@ -291,6 +291,27 @@ struct IndexTests {
         }
     }
 
+    @Test("a query does not answer from a rebuild that loaded every entry but never finished: it rebuilds first")
+    func queryRebuildsUnfinishedLoad() throws {
+        try Self.demo { layout in
+            let bottle = Demo.unit(4)
+            let before = try CustodyQuery(layout: layout).custody(of: bottle)
+            let path = CustodyIndex.path(in: layout)
+            CustodyIndex.remove(at: path)
+            let partial = try CustodyIndex(path: path)
+            var entries: [AppendedEntry] = []
+            try LedgerReader(layout: layout).forEach(fromSeq: 0) { entries.append($0); return true }
+            let pipeline = try BulkLoadPipeline(index: partial)
+            try pipeline.load(entries: entries, events: [], containment: [])
+            pipeline.abandon()
+            // Level with the log by its head, but without a single unit.
+            #expect(try partial.indexedHead()?.seq == entries.last?.entry.seq && partial.statistics().units == 0)
+            let after = try CustodyQuery(layout: layout).custody(of: bottle)
+            #expect(Self.seqs(after) == Self.seqs(before) && !Self.seqs(after).isEmpty)
+            #expect(try !CustodyIndex(path: path).bulkLoadInterrupted())
+        }
+    }
+
     @Test("an index left behind by a crash catches up from its last entry on open")
     func behindIndex() throws {
         try withTemporaryDirectory { directory in
