@@ -50,6 +50,10 @@ private struct ContainerKeys {
 
     mutating func parse(_ key: String?) throws -> UnitID? {
         guard let key else { return nil }
+        return try parse(key)
+    }
+
+    mutating func parse(_ key: String) throws -> UnitID {
         if let known = parsed[key] { return known }
         let id = try UnitID(canonical: key)
         parsed[key] = id
@@ -60,8 +64,9 @@ private struct ContainerKeys {
 extension CustodyIndex {
     /// Every entry that touched `unit`, directly or through a container it was in, in ledger order.
     public func events(of unit: UnitID) throws -> [IndexedEvent] {
-        // One cached statement: no SQL compiled per lookup, one B-tree descent per table touched.
-        try pool.read { db in
+        // One cached statement: no SQL compiled per lookup, one B-tree descent per table touched. A single
+        // SELECT reads one snapshot by itself, so no BEGIN/COMMIT around it (`unsafeRead`): two statements fewer.
+        try pool.unsafeRead { db in
             var containers = ContainerKeys()
             return try Row.fetchAll(db.cachedStatement(sql: """
                 SELECT e.seq, v.key AS via, e.owner, e.possessor, e.state, p.key AS parent, x.type, x.segment, x.offset, x.length
@@ -69,11 +74,12 @@ extension CustodyIndex {
                 LEFT JOIN units v ON v.id = e.via LEFT JOIN units p ON p.id = e.parent
                 WHERE e.unit = (SELECT id FROM units WHERE key = ?) ORDER BY e.seq
                 """), arguments: [unit.canonical]).map { row in
-                IndexedEvent(seq: UInt64(row["seq"] as Int64), via: try containers.parse(row["via"]),
-                             owner: try gln(row["owner"], db), possessor: try (row["possessor"] as Int64?).map { try gln($0, db) },
-                             state: row["state"], parent: try containers.parse(row["parent"]),
-                             type: row["type"],
-                             location: FrameLocation(segment: UInt64(row["segment"] as Int64), offset: row["offset"], length: row["length"]))
+                // Columns by position, in the SELECT's order (no lookup of names per row).
+                IndexedEvent(seq: UInt64(row[0] as Int64), via: try containers.parse(row[1]),
+                             owner: try gln(row[2], db), possessor: try (row[3] as Int64?).map { try gln($0, db) },
+                             state: row[4], parent: try containers.parse(row[5]),
+                             type: row[6],
+                             location: FrameLocation(segment: UInt64(row[7] as Int64), offset: row[8], length: row[9]))
             }
         }
     }
@@ -96,11 +102,14 @@ extension CustodyIndex {
             """, container)
     }
 
+    /// Containment intervals from `sql`, one SELECT of parent, child, from_seq, to_seq (one snapshot by itself:
+    /// no transaction around it).
     private func containment(sql: String, _ unit: UnitID) throws -> [ContainmentInterval] {
-        try pool.read { db in
-            try Row.fetchAll(db.cachedStatement(sql: sql), arguments: [unit.canonical]).map { row in
-                ContainmentInterval(parent: try UnitID(canonical: row["parent"]), child: try UnitID(canonical: row["child"]),
-                                    fromSeq: UInt64(row["from_seq"] as Int64), toSeq: (row["to_seq"] as Int64?).map(UInt64.init))
+        try pool.unsafeRead { db in
+            var keys = ContainerKeys()
+            return try Row.fetchAll(db.cachedStatement(sql: sql), arguments: [unit.canonical]).map { row in
+                ContainmentInterval(parent: try keys.parse(row[0] as String), child: try keys.parse(row[1] as String),
+                                    fromSeq: UInt64(row[2] as Int64), toSeq: (row[3] as Int64?).map(UInt64.init))
             }
         }
     }
