@@ -155,35 +155,6 @@ public final class BulkLoader {
     }
 }
 
-/// Binds and steps a prepared statement with C calls only (no boxing of arguments), for millions of rows.
-struct RawStatement {
-    let statement: OpaquePointer
-    init(_ statement: OpaquePointer) { self.statement = statement }
-
-    /// Clears the previous step, keeping the bindings until they are replaced.
-    func reset() { sqlite3_reset(statement) }
-
-    /// Binds an integer, or NULL for nil, to parameter `index` (1-based).
-    func bind(_ index: Int32, _ value: Int64?) {
-        if let value { sqlite3_bind_int64(statement, index, value) } else { sqlite3_bind_null(statement, index) }
-    }
-
-    /// Binds a text (copied by SQLite), or NULL for nil, to parameter `index` (1-based).
-    func bind(_ index: Int32, _ value: String?) {
-        guard let value else { sqlite3_bind_null(statement, index); return }
-        let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
-        _ = value.withCString { sqlite3_bind_text(statement, index, $0, -1, transient) }
-    }
-
-    /// Runs the statement, which must complete in one step (an INSERT).
-    func step() throws {
-        let code = sqlite3_step(statement)
-        guard code == SQLITE_DONE else {
-            throw IndexError("insert failed: \(String(cString: sqlite3_errstr(code)))")
-        }
-    }
-}
-
 /// Runs a `BulkLoader` on a thread of its own, fed through a bounded queue: SQLite's inserts take one core
 /// while the caller replays the log on the other.
 ///

@@ -66,21 +66,29 @@ extension CustodyIndex {
     public func events(of unit: UnitID) throws -> [IndexedEvent] {
         // One cached statement: no SQL compiled per lookup, one B-tree descent per table touched. A single
         // SELECT reads one snapshot by itself, so no BEGIN/COMMIT around it (`unsafeRead`): two statements fewer.
+        // Columns are read through SQLite's C API, by position in the SELECT's order.
         try pool.unsafeRead { db in
-            var containers = ContainerKeys()
-            return try Row.fetchAll(db.cachedStatement(sql: """
+            let raw = RawStatement(try db.cachedStatement(sql: """
                 SELECT e.seq, v.key AS via, e.owner, e.possessor, e.state, p.key AS parent, x.type, x.segment, x.offset, x.length
                 FROM unit_events e JOIN entries x ON x.seq = e.seq
                 LEFT JOIN units v ON v.id = e.via LEFT JOIN units p ON p.id = e.parent
                 WHERE e.unit = (SELECT id FROM units WHERE key = ?) ORDER BY e.seq
-                """), arguments: [unit.canonical]).map { row in
-                // Columns by position, in the SELECT's order (no lookup of names per row).
-                IndexedEvent(seq: UInt64(row[0] as Int64), via: try containers.parse(row[1]),
-                             owner: try gln(row[2], db), possessor: try (row[3] as Int64?).map { try gln($0, db) },
-                             state: row[4], parent: try containers.parse(row[5]),
-                             type: row[6],
-                             location: FrameLocation(segment: UInt64(row[7] as Int64), offset: row[8], length: row[9]))
+                """).sqliteStatement)
+            raw.start(unit.canonical)
+            defer { raw.reset() }
+            var containers = ContainerKeys()
+            var events: [IndexedEvent] = []
+            while try raw.next() {
+                guard let seq = raw.int64(0), let owner = raw.int64(2), let state = raw.text(4), let type = raw.text(6),
+                      let segment = raw.int64(7), let offset = raw.int64(8), let length = raw.int64(9) else {
+                    throw IndexError("an event of \(unit) lacks its entry, owner or state")
+                }
+                events.append(IndexedEvent(seq: UInt64(seq), via: try containers.parse(raw.text(1)), owner: try gln(owner, db),
+                                           possessor: try raw.int64(3).map { try gln($0, db) }, state: state,
+                                           parent: try containers.parse(raw.text(5)), type: type,
+                                           location: FrameLocation(segment: UInt64(segment), offset: Int(offset), length: Int(length))))
             }
+            return events
         }
     }
 
@@ -103,14 +111,22 @@ extension CustodyIndex {
     }
 
     /// Containment intervals from `sql`, one SELECT of parent, child, from_seq, to_seq (one snapshot by itself:
-    /// no transaction around it).
+    /// no transaction around it; columns read through SQLite's C API).
     private func containment(sql: String, _ unit: UnitID) throws -> [ContainmentInterval] {
         try pool.unsafeRead { db in
+            let raw = RawStatement(try db.cachedStatement(sql: sql).sqliteStatement)
+            raw.start(unit.canonical)
+            defer { raw.reset() }
             var keys = ContainerKeys()
-            return try Row.fetchAll(db.cachedStatement(sql: sql), arguments: [unit.canonical]).map { row in
-                ContainmentInterval(parent: try keys.parse(row[0] as String), child: try keys.parse(row[1] as String),
-                                    fromSeq: UInt64(row[2] as Int64), toSeq: (row[3] as Int64?).map(UInt64.init))
+            var intervals: [ContainmentInterval] = []
+            while try raw.next() {
+                guard let parent = raw.text(0), let child = raw.text(1), let from = raw.int64(2) else {
+                    throw IndexError("a containment interval of \(unit) lacks its parent, child or start")
+                }
+                intervals.append(ContainmentInterval(parent: try keys.parse(parent), child: try keys.parse(child), fromSeq: UInt64(from),
+                                                     toSeq: raw.int64(3).map(UInt64.init)))
             }
+            return intervals
         }
     }
 
