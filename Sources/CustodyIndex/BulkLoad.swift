@@ -5,6 +5,7 @@ import GRDBSQLite
 import LedgerCrypto
 import LedgerFormat
 import LedgerStore
+import Synchronization
 
 /// Loads an empty index from a replay held in memory: entries and unit events are streamed in as the log is
 /// replayed, and the units' final state is written once at the end. Used to rebuild an index from scratch,
@@ -25,14 +26,9 @@ public final class BulkLoader {
             // leaves `entries` rows without their units and events, and the next open must rebuild, not catch up.
             try db.execute(sql: "INSERT OR REPLACE INTO meta(key, value) VALUES (?, '1')", arguments: [CustodyIndex.bulkLoadingKey])
             for secondary in CustodyIndex.secondaryIndexes { try db.execute(sql: "DROP INDEX IF EXISTS \(secondary.name)") }
-            // Unit events arrive in log order but are keyed by unit: appended to a scratch table first, they go
-            // into `unit_events` in key order at the end instead of landing all over a B-tree larger than the cache.
-            try db.execute(sql: """
-                CREATE TEMP TABLE IF NOT EXISTS bulk_events (
-                    unit INTEGER NOT NULL, seq INTEGER NOT NULL, via INTEGER, owner INTEGER NOT NULL, possessor INTEGER,
-                    state TEXT NOT NULL, parent INTEGER);
-                DELETE FROM temp.bulk_events;
-                """)
+            // Unit events go straight into `unit_events` in log order, on the pipeline's writer thread: landing
+            // in a B-tree keyed by unit costs that thread more than appending to a scratch table would, but spares
+            // the replay's thread a sorted copy of every event at the end, which nothing else could overlap.
         }
     }
 
@@ -77,8 +73,9 @@ public final class BulkLoader {
                 try insertEntry.execute(arguments: [Int64(appended.entry.seq), Data(appended.hash), submission.bodyType, submission.signer,
                                                     Int64(appended.location.segment), appended.location.offset, appended.location.length])
             }
+            // Several events of one unit in one entry: the last one stands, as in an incremental update.
             let insertEvent = try db.cachedStatement(sql: """
-                INSERT INTO temp.bulk_events(unit, seq, via, owner, possessor, state, parent) VALUES (?, ?, ?, ?, ?, ?, ?)
+                INSERT OR REPLACE INTO unit_events(unit, seq, via, owner, possessor, state, parent) VALUES (?, ?, ?, ?, ?, ?, ?)
                 """)
             // Millions of rows: bind through SQLite's C API (GRDB's argument boxing costs more than the insert).
             let raw = RawStatement(insertEvent.sqliteStatement)
@@ -151,12 +148,6 @@ public final class BulkLoader {
                                                        try index.party(shipment.to, db),
                                                        JSONValue.array(shipment.items.map { .string($0.canonical) }).canonicalString])
             }
-            // Key order; several events of one unit in one entry: the last one stands, as in an incremental update.
-            try db.execute(sql: """
-                INSERT OR REPLACE INTO unit_events(unit, seq, via, owner, possessor, state, parent)
-                    SELECT unit, seq, via, owner, possessor, state, parent FROM temp.bulk_events ORDER BY unit, seq, rowid;
-                DROP TABLE temp.bulk_events;
-                """)
             try CustodyIndex.createSecondaryIndexes(db)
             try db.execute(sql: "DELETE FROM meta WHERE key = ?", arguments: [CustodyIndex.bulkLoadingKey])
         }
@@ -165,31 +156,95 @@ public final class BulkLoader {
     }
 }
 
-/// Binds and steps a prepared statement with C calls only (no boxing of arguments), for millions of rows.
-struct RawStatement {
-    let statement: OpaquePointer
-    init(_ statement: OpaquePointer) { self.statement = statement }
-
-    /// Clears the previous step, keeping the bindings until they are replaced.
-    func reset() { sqlite3_reset(statement) }
-
-    /// Binds an integer, or NULL for nil, to parameter `index` (1-based).
-    func bind(_ index: Int32, _ value: Int64?) {
-        if let value { sqlite3_bind_int64(statement, index, value) } else { sqlite3_bind_null(statement, index) }
+/// Runs a `BulkLoader` on a thread of its own, fed through a bounded queue: SQLite's inserts take one core
+/// while the caller replays the log on the other.
+///
+/// At most `depth` batches are queued or being written at once, so memory stays bounded whatever the log's
+/// size. An error of the writer thread surfaces at the next `load` or at `finish`, naming the entries of
+/// the batch that failed; the batches after it are dropped unwritten. Until `finish` succeeds the index
+/// keeps its `bulk-loading` mark, so a rebuild that fails or is cut short is rebuilt again on the next open.
+/// One thread (the replay) calls `load`, then `finish` or `abandon`.
+public final class BulkLoadPipeline: @unchecked Sendable {
+    private struct Batch: Sendable {
+        var entries: [AppendedEntry]
+        var events: [UnitEvent]
+        var containment: [ContainmentChange]
     }
 
-    /// Binds a text (copied by SQLite), or NULL for nil, to parameter `index` (1-based).
-    func bind(_ index: Int32, _ value: String?) {
-        guard let value else { sqlite3_bind_null(statement, index); return }
-        let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
-        _ = value.withCString { sqlite3_bind_text(statement, index, $0, -1, transient) }
+    private struct Queue {
+        var batches: [Batch] = []
+        var failure: IndexError?
     }
 
-    /// Runs the statement, which must complete in one step (an INSERT).
-    func step() throws {
-        let code = sqlite3_step(statement)
-        guard code == SQLITE_DONE else {
-            throw IndexError("insert failed: \(String(cString: sqlite3_errstr(code)))")
+    /// Touched only by the writer thread until it has stopped (then by the caller, in `finish`).
+    private let loader: BulkLoader
+    private let queue = Mutex(Queue())
+    /// Free places in the queue (a batch holds one from `load` until it is written).
+    private let slots: DispatchSemaphore
+    /// One signal per queued batch, and one for the close.
+    private let ready = DispatchSemaphore(value: 0)
+    /// Signalled once when the writer thread stops.
+    private let stopped = DispatchSemaphore(value: 0)
+    private var joined = false
+
+    /// Starts loading `index`, which must be empty, with at most `depth` batches in flight.
+    public init(index: CustodyIndex, depth: Int = 4) throws {
+        precondition(depth > 0, "a pipeline needs room for one batch")
+        loader = try BulkLoader(index: index)
+        slots = DispatchSemaphore(value: depth)
+        let thread = Thread { [self] in run() }
+        thread.name = "index bulk load"
+        thread.start()
+    }
+
+    /// Queues entries and the unit events and containment changes they made, waiting while the queue is full.
+    /// Throws the writer thread's error if an earlier batch failed.
+    public func load(entries: [AppendedEntry], events: [UnitEvent], containment: [ContainmentChange]) throws {
+        if let failure = queue.withLock({ $0.failure }) { throw failure }
+        slots.wait()
+        queue.withLock { $0.batches.append(Batch(entries: entries, events: events, containment: containment)) }
+        ready.signal()
+    }
+
+    /// Waits for every queued batch to be written, then writes the units' final state and ends the load
+    /// (`BulkLoader.finish`). Throws the writer thread's error, if any batch failed.
+    public func finish(state: CustodyState) throws {
+        join()
+        if let failure = queue.withLock({ $0.failure }) { throw failure }
+        try loader.finish(state: state)
+    }
+
+    /// Stops the writer thread after the batches already queued, leaving the load unfinished (the index
+    /// keeps its `bulk-loading` mark). For a replay that failed.
+    public func abandon() { join() }
+
+    private func join() {
+        guard !joined else { return }
+        joined = true
+        ready.signal()  // the close: a wake-up with nothing queued
+        stopped.wait()
+    }
+
+    private func run() {
+        defer { stopped.signal() }
+        while true {
+            ready.wait()
+            let next: Batch? = queue.withLock { queue in
+                if queue.batches.isEmpty { return nil }
+                return queue.batches.removeFirst()
+            }
+            // Woken with nothing queued: the close (every batch brings its own signal).
+            guard let batch = next else { return }
+            defer { slots.signal() }
+            guard queue.withLock({ $0.failure == nil }) else { continue }
+            do {
+                try loader.load(entries: batch.entries, events: batch.events, containment: batch.containment)
+            } catch {
+                let seqs = batch.entries.map(\.entry.seq)
+                let which = seqs.isEmpty ? "a batch without entries" : "entries \(seqs.min()!)–\(seqs.max()!)"
+                let why = (error as? DatabaseError)?.message ?? (error as? IndexError)?.reason ?? "\(error)"
+                queue.withLock { $0.failure = IndexError("writing \(which) into the index failed: \(why)") }
+            }
         }
     }
 }

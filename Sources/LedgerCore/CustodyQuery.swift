@@ -22,11 +22,12 @@ public struct CustodyQuery {
         self.layout = layout
         reader = try LedgerReader(layout: layout)
         // Level with the log already (the usual case): answer without touching the writer lock, so a query
-        // never makes a concurrent append wait or fail.
+        // never makes a concurrent append wait or fail. A rebuild that loaded every entry but never finished
+        // (no units written) is level by its head yet incomplete: `openIndex` rebuilds it.
         let path = CustodyIndex.path(in: layout)
         if access(path, F_OK) == 0, let logHead = try HeadRecord.read(from: layout),
            let existing = try? CustodyIndex(path: path), let indexed = try existing.indexedHead(),
-           indexed.seq == logHead.seq, indexed.hash == logHead.hash {
+           indexed.seq == logHead.seq, indexed.hash == logHead.hash, try !existing.bulkLoadInterrupted() {
             index = existing
             staleness = nil
             return

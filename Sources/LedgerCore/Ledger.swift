@@ -125,7 +125,9 @@ public final class Ledger {
     /// operator entries the index locates, then every entry after the indexed head is replayed through the
     /// custody rules into the index. An index that disagrees with the log (a different hash at its head)
     /// is rebuilt; the log is the only source of truth. The caller must hold the writer lock.
-    public static func openIndex(layout: StoreLayout, trustAnchor: PublicKey?, forceRebuild: Bool = false,
+    /// A rebuild from scratch hands the index's writer thread batches of at most `batchEntries` entries (and
+    /// about 16 unit events an entry); smaller batches only cost more hand-overs.
+    public static func openIndex(layout: StoreLayout, trustAnchor: PublicKey?, forceRebuild: Bool = false, batchEntries: Int = 4096,
                                  progress: ((UInt64) -> Void)? = nil) throws -> (CustodyIndex, Registry, CustodyState, IndexCatchUp) {
         let path = CustodyIndex.path(in: layout)
         let reader = try LedgerReader(layout: layout)
@@ -157,9 +159,9 @@ public final class Ledger {
         for location in try custodyIndex.operatorEntryLocations() {
             try applyOperatorEntry(try reader.entry(at: location).entry, to: &registry, trustAnchor: trustAnchor)
         }
-        // From scratch, the replay runs in memory and streams into the index (`BulkLoader`); catching up a few
-        // entries goes through the index itself.
-        let bulk = indexed == nil ? try BulkLoader(index: custodyIndex) : nil
+        // From scratch, the replay runs in memory and streams into the index through a writer thread
+        // (`BulkLoadPipeline`); catching up a few entries goes through the index itself.
+        let bulk = indexed == nil ? try BulkLoadPipeline(index: custodyIndex) : nil
         var custody = CustodyState(backing: bulk == nil ? custodyIndex : nil, recordsEvents: true)
         var pending: [AppendedEntry] = []
         var applied = 0
@@ -174,14 +176,20 @@ public final class Ledger {
             progress?(pending.last!.entry.seq)
             pending.removeAll(keepingCapacity: true)
         }
-        try reader.forEach(fromSeq: indexed.map { $0.seq + 1 } ?? 0) { appended in
-            try replayEntry(appended, registry: &registry, custody: &custody, trustAnchor: trustAnchor)
-            pending.append(appended)
-            applied += 1
-            if pending.count >= 4096 { try flush() }
-            return true
+        do {
+            try reader.forEach(fromSeq: indexed.map { $0.seq + 1 } ?? 0) { appended in
+                try replayEntry(appended, registry: &registry, custody: &custody, trustAnchor: trustAnchor)
+                pending.append(appended)
+                applied += 1
+                // Batches small enough that the writer thread starts early and the queue's memory stays small.
+                if pending.count >= batchEntries || custody.events.count >= batchEntries * 16 { try flush() }
+                return true
+            }
+            try flush()
+        } catch {
+            bulk?.abandon()
+            throw error
         }
-        try flush()
         if let bulk {
             try bulk.finish(state: custody)
             custody = CustodyState(backing: custodyIndex, recordsEvents: true)

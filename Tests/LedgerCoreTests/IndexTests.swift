@@ -170,6 +170,101 @@ struct IndexTests {
         }
     }
 
+    /// What the index answers about one identifier: its record, events, containers and contents.
+    struct Answer: Equatable {
+        var record: UnitRecord
+        var events: [IndexedEvent]
+        var parents: [ContainmentInterval]
+        var contents: [ContainmentInterval]
+    }
+
+    /// Every identifier's answer from the index at `layout`.
+    static func answers(_ layout: StoreLayout) throws -> [String: Answer] {
+        let index = try CustodyIndex(path: CustodyIndex.path(in: layout))
+        var out: [String: Answer] = [:]
+        try index.allUnits { record in
+            out[record.id.canonical] = Answer(record: record, events: try index.events(of: record.id), parents: try index.parents(of: record.id),
+                                              contents: try index.contents(of: record.id))
+        }
+        return out
+    }
+
+    @Test("a rebuild fed to the index's writer thread one entry a batch, or in the default batches, equals the index the demo's appends built")
+    func pipelinedRebuildMatchesIncremental() throws {
+        try Self.demo { layout in
+            let appended = try Self.answers(layout)
+            let entries = try LedgerReader(layout: layout).count()
+            #expect(appended.count > 10 && entries > 20)
+            for batchEntries in [1, 3, 4096] {
+                let writer = try SegmentWriter(layout: layout)
+                var flushed: [UInt64] = []
+                let (_, _, _, catchUp) = try Ledger.openIndex(layout: layout, trustAnchor: nil, forceRebuild: true, batchEntries: batchEntries,
+                                                              progress: { flushed.append($0) })
+                writer.close()
+                #expect(catchUp.rebuilt && catchUp.entries == Int(entries))
+                // More batches than the queue holds: the replay waited on the writer thread and went on.
+                #expect(flushed.count == (Int(entries) + batchEntries - 1) / batchEntries, "\(batchEntries)")
+                let rebuilt = try Self.answers(layout)
+                #expect(rebuilt.count == appended.count)
+                for (unit, answer) in appended { #expect(rebuilt[unit] == answer, "\(unit) in batches of \(batchEntries)") }
+                #expect(try IndexAudit.differences(layout: layout).isEmpty)
+            }
+        }
+    }
+
+    @Test("an insert that fails on the writer thread surfaces as the load's error, naming the batch's entries; the index stays marked unfinished")
+    func writerThreadErrorSurfaces() throws {
+        try Self.demo { layout in
+            let path = CustodyIndex.path(in: layout)
+            CustodyIndex.remove(at: path)
+            let index = try CustodyIndex(path: path)
+            try index.execute(sql: "CREATE TRIGGER refuse_entry_5 BEFORE INSERT ON entries WHEN NEW.seq = 5 BEGIN SELECT RAISE(ABORT, 'entry 5 refused by the test'); END")
+            var entries: [AppendedEntry] = []
+            try LedgerReader(layout: layout).forEach(fromSeq: 0) { entries.append($0); return true }
+            let pipeline = try BulkLoadPipeline(index: index, depth: 2)
+            // Batches of two entries: 0–1, 2–3, 4–5 (fails), then more that must not be written.
+            let error = #expect(throws: IndexError.self) {
+                for start in stride(from: 0, to: entries.count, by: 2) {
+                    try pipeline.load(entries: Array(entries[start..<min(start + 2, entries.count)]), events: [], containment: [])
+                }
+                try pipeline.finish(state: CustodyState())
+            }
+            #expect(error?.description == "index: writing entries 4–5 into the index failed: entry 5 refused by the test")
+            pipeline.abandon()
+            #expect(try index.bulkLoadInterrupted())
+            #expect(try index.indexedHead()?.seq == 3)
+            // The next open sees the mark and rebuilds from scratch (into a fresh file, without the trigger).
+            let writer = try SegmentWriter(layout: layout)
+            let (_, _, _, catchUp) = try Ledger.openIndex(layout: layout, trustAnchor: nil)
+            writer.close()
+            #expect(catchUp.rebuilt && catchUp.reason == "index: a rebuild of it was interrupted before it finished")
+            #expect(try IndexAudit.differences(layout: layout).isEmpty)
+        }
+    }
+
+    @Test("a replay that breaks a rule mid-rebuild fails naming the entry, stops the writer thread and leaves the index marked unfinished")
+    func abandonedRebuildKeepsMark() throws {
+        try withTemporaryDirectory { directory in
+            let test = try TestLedger.standard(in: directory)
+            test.ledger.close()
+            _ = try test.forceAppend([test.forged(commission("LOT-0003"), signer: test.alpha.gln, key: test.alpha.key)])
+            let writer = try SegmentWriter(layout: test.layout)
+            var flushed: [UInt64] = []
+            #expect {
+                // Batches of two: entries 0–9 reach the writer thread before entry 10 breaks the rule.
+                _ = try Ledger.openIndex(layout: test.layout, trustAnchor: nil, forceRebuild: true, batchEntries: 2, progress: { flushed.append($0) })
+            } throws: { error in
+                guard let error = error as? InputError else { return false }
+                return error.code == "already-commissioned" && error.source == "entry 10"
+            }
+            writer.close()
+            #expect(flushed == [1, 3, 5, 7, 9])
+            let index = try CustodyIndex(path: CustodyIndex.path(in: test.layout))
+            #expect(try index.bulkLoadInterrupted())
+            #expect(try index.indexedHead()?.seq == 9)
+        }
+    }
+
     @Test("a rebuild cut short (entries loaded, units not yet written) is rebuilt on the next open, not caught up")
     func interruptedRebuild() throws {
         try withTemporaryDirectory { directory in
@@ -193,6 +288,27 @@ struct IndexTests {
             #expect(catchUp.rebuilt && catchUp.reason == "index: a rebuild of it was interrupted before it finished")
             #expect(try !index.bulkLoadInterrupted())
             #expect(try IndexAudit.differences(layout: test.layout).isEmpty)
+        }
+    }
+
+    @Test("a query does not answer from a rebuild that loaded every entry but never finished: it rebuilds first")
+    func queryRebuildsUnfinishedLoad() throws {
+        try Self.demo { layout in
+            let bottle = Demo.unit(4)
+            let before = try CustodyQuery(layout: layout).custody(of: bottle)
+            let path = CustodyIndex.path(in: layout)
+            CustodyIndex.remove(at: path)
+            let partial = try CustodyIndex(path: path)
+            var entries: [AppendedEntry] = []
+            try LedgerReader(layout: layout).forEach(fromSeq: 0) { entries.append($0); return true }
+            let pipeline = try BulkLoadPipeline(index: partial)
+            try pipeline.load(entries: entries, events: [], containment: [])
+            pipeline.abandon()
+            // Level with the log by its head, but without a single unit.
+            #expect(try partial.indexedHead()?.seq == entries.last?.entry.seq && partial.statistics().units == 0)
+            let after = try CustodyQuery(layout: layout).custody(of: bottle)
+            #expect(Self.seqs(after) == Self.seqs(before) && !Self.seqs(after).isEmpty)
+            #expect(try !CustodyIndex(path: path).bulkLoadInterrupted())
         }
     }
 
