@@ -169,6 +169,7 @@ public final class BulkLoadPipeline: @unchecked Sendable {
         var entries: [AppendedEntry]
         var events: [UnitEvent]
         var containment: [ContainmentChange]
+        var epcisEvents: [EPCISEventRecord]
     }
 
     private struct Queue {
@@ -199,10 +200,10 @@ public final class BulkLoadPipeline: @unchecked Sendable {
 
     /// Queues entries and the unit events and containment changes they made, waiting while the queue is full.
     /// Throws the writer thread's error if an earlier batch failed.
-    public func load(entries: [AppendedEntry], events: [UnitEvent], containment: [ContainmentChange]) throws {
+    public func load(entries: [AppendedEntry], events: [UnitEvent], containment: [ContainmentChange], epcisEvents: [EPCISEventRecord] = []) throws {
         if let failure = queue.withLock({ $0.failure }) { throw failure }
         slots.wait()
-        queue.withLock { $0.batches.append(Batch(entries: entries, events: events, containment: containment)) }
+        queue.withLock { $0.batches.append(Batch(entries: entries, events: events, containment: containment, epcisEvents: epcisEvents)) }
         ready.signal()
     }
 
@@ -238,7 +239,7 @@ public final class BulkLoadPipeline: @unchecked Sendable {
             defer { slots.signal() }
             guard queue.withLock({ $0.failure == nil }) else { continue }
             do {
-                try loader.load(entries: batch.entries, events: batch.events, containment: batch.containment)
+                try loader.load(entries: batch.entries, events: batch.events, containment: batch.containment, epcisEvents: batch.epcisEvents)
             } catch {
                 let seqs = batch.entries.map(\.entry.seq)
                 let which = seqs.isEmpty ? "a batch without entries" : "entries \(seqs.min()!)–\(seqs.max()!)"
