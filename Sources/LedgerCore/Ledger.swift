@@ -177,8 +177,9 @@ public final class Ledger {
             pending.removeAll(keepingCapacity: true)
         }
         do {
-            try reader.forEach(fromSeq: indexed.map { $0.seq + 1 } ?? 0) { appended in
-                try replayEntry(appended, registry: &registry, custody: &custody, trustAnchor: trustAnchor)
+            // Entries are decoded and their bodies parsed on the other cores, ahead of the replay.
+            try reader.forEachPrepared(fromSeq: indexed.map { $0.seq + 1 } ?? 0, workers: onlineProcessorCount, prepare: parseCustodyBody) { appended, body in
+                try replayEntry(appended, parsed: body, registry: &registry, custody: &custody, trustAnchor: trustAnchor)
                 pending.append(appended)
                 applied += 1
                 // Batches small enough that the writer thread starts early and the queue's memory stays small.
@@ -200,19 +201,26 @@ public final class Ledger {
 
     /// Replays one logged entry: an operator entry into the registry (its signature checked), a custody
     /// entry (when `replayCustody`) through the rules into `custody`, naming the entry if it breaks one.
-    static func replayEntry(_ appended: AppendedEntry, registry: inout Registry?, custody: inout CustodyState,
-                            replayCustody: Bool = true, trustAnchor: PublicKey?) throws {
+    /// `parsed` is the custody body already parsed (`parseCustodyBody`), when it was.
+    static func replayEntry(_ appended: AppendedEntry, parsed: Result<CustodyBody?, BodyError>? = nil, registry: inout Registry?,
+                            custody: inout CustodyState, replayCustody: Bool = true, trustAnchor: PublicKey?) throws {
         let entry = appended.entry
         if entry.seq == 0 || OperatorBody.all.contains(entry.submission.bodyType) {
             try applyOperatorEntry(entry, to: &registry, trustAnchor: trustAnchor)
         } else if replayCustody, let current = registry,
-                  let body = try CustodyBody.parse(type: entry.submission.bodyType, body: entry.submission.body) {
+                  let body = try parsed?.get() ?? CustodyBody.parse(type: entry.submission.bodyType, body: entry.submission.body) {
             do throws(CustodyError) {
                 try custody.apply(body, entry: entry, hash: appended.hash, registry: current)
             } catch {
                 throw InputError(source: "entry \(entry.seq)", reason: "breaks a custody rule: \(error.message)", code: error.code.rawValue)
             }
         }
+    }
+
+    /// The custody body of a logged entry, parsed (nil for other body types), for `replayEntry`.
+    @Sendable static func parseCustodyBody(_ appended: AppendedEntry) -> Result<CustodyBody?, BodyError> {
+        let submission = appended.entry.submission
+        do throws(BodyError) { return .success(try CustodyBody.parse(type: submission.bodyType, body: submission.body)) } catch { return .failure(error) }
     }
 
     /// Applies operator entry `entry` to `registry`: the genesis entry creates it (checked against `trustAnchor`),

@@ -40,26 +40,90 @@ public struct LedgerReader: Sendable {
         let segments = try layout.segments()
         var lastSeq: UInt64?
         try SegmentScanner(layout: layout).scan(fromSeq: fromSeq, onProblem: { problem in
-            let next = lastSeq.map { $0 + 1 } ?? fromSeq
-            switch problem {
-            case .incompleteTail(let segment, _, _) where segment == segments.last?.name:
-                return
-            case .incompleteTail(let segment, let offset, _), .malformedFrame(let segment, let offset, _):
-                throw StoreError.damaged(seq: next, segment: segment, offset: offset, reason: "\(problem)")
-            case .badHeader(let segment, _):
-                throw StoreError.damaged(seq: next, segment: segment, offset: 0, reason: "\(problem)")
-            }
+            try Self.check(problem, next: lastSeq.map { $0 + 1 } ?? fromSeq, lastSegment: segments.last?.name)
         }, onFrame: { frame in
             let entry: Entry
-            do { entry = try Entry(canonicalBytes: frame.entryBytes) } catch {
-                throw StoreError.damaged(seq: lastSeq.map { $0 + 1 } ?? fromSeq, segment: frame.segment.name, offset: frame.offset,
-                                         reason: "entry does not decode: \(error)")
+            do throws(DecodeError) { entry = try Entry(canonicalBytes: frame.entryBytes) } catch {
+                throw Self.undecodable(error, next: lastSeq.map { $0 + 1 } ?? fromSeq, segment: frame.segment.name, offset: frame.offset)
             }
             lastSeq = entry.seq
             guard entry.seq >= fromSeq else { return true }
             return try body(AppendedEntry(entry: entry, hash: Array(frame.storedHash), location: frame.location))
         })
     }
+
+    /// Like `forEach`, with each entry decoded and `prepare` run on it on worker threads (up to `2 × workers`
+    /// batches ahead), the results handed to `body` in log order; the same errors at the same places.
+    public func forEachPrepared<Prepared: Sendable>(fromSeq: UInt64 = 0, workers: Int, prepare: @escaping @Sendable (AppendedEntry) -> Prepared,
+                                                    _ body: (AppendedEntry, Prepared) throws -> Bool) throws {
+        let map = OrderedParallelMap<ReadItem, PreparedRead<Prepared>>(workers: workers) { item in
+            switch item {
+            case .problem(let problem):
+                return .problem(problem)
+            case .frame(let bytes, let hash, let location, let segment, let offset):
+                do throws(DecodeError) {
+                    let appended = AppendedEntry(entry: try Entry(canonicalBytes: bytes), hash: hash, location: location)
+                    return .entry(appended, prepare(appended))
+                } catch {
+                    return .undecodable(error, segment: segment, offset: offset)
+                }
+            }
+        }
+        let segments = try layout.segments()
+        var lastSeq: UInt64?
+        var stopped = false
+        func consume(_ output: PreparedRead<Prepared>) throws {
+            guard !stopped else { return }
+            switch output {
+            case .problem(let problem):
+                try Self.check(problem, next: lastSeq.map { $0 + 1 } ?? fromSeq, lastSegment: segments.last?.name)
+            case .undecodable(let error, let segment, let offset):
+                throw Self.undecodable(error, next: lastSeq.map { $0 + 1 } ?? fromSeq, segment: segment, offset: offset)
+            case .entry(let appended, let prepared):
+                lastSeq = appended.entry.seq
+                guard appended.entry.seq >= fromSeq else { return }
+                stopped = try !body(appended, prepared)
+            }
+        }
+        try SegmentScanner(layout: layout).scan(fromSeq: fromSeq, onProblem: { problem in
+            try map.submit(.problem(problem), consume: consume)
+        }, onFrame: { frame in
+            try map.submit(.frame(bytes: Array(frame.entryBytes), hash: Array(frame.storedHash), location: frame.location,
+                                  segment: frame.segment.name, offset: frame.offset), consume: consume)
+            return !stopped
+        })
+        try map.finish(consume: consume)
+    }
+
+    /// Throws for damage the scanner found (an incomplete frame at the end of the last segment is a write in
+    /// progress, not damage); `next` is the entry expected there.
+    static func check(_ problem: ScanProblem, next: UInt64, lastSegment: String?) throws {
+        switch problem {
+        case .incompleteTail(let segment, _, _) where segment == lastSegment:
+            return
+        case .incompleteTail(let segment, let offset, _), .malformedFrame(let segment, let offset, _):
+            throw StoreError.damaged(seq: next, segment: segment, offset: offset, reason: "\(problem)")
+        case .badHeader(let segment, _):
+            throw StoreError.damaged(seq: next, segment: segment, offset: 0, reason: "\(problem)")
+        }
+    }
+
+    static func undecodable(_ error: DecodeError, next: UInt64, segment: String, offset: Int) -> StoreError {
+        StoreError.damaged(seq: next, segment: segment, offset: offset, reason: "entry does not decode: \(error)")
+    }
+}
+
+/// A frame copied out of the scanner's buffer, or damage between frames (`forEachPrepared`).
+private enum ReadItem: Sendable {
+    case frame(bytes: [UInt8], hash: [UInt8], location: FrameLocation, segment: String, offset: Int)
+    case problem(ScanProblem)
+}
+
+/// A `ReadItem` decoded and prepared on a worker thread.
+private enum PreparedRead<Prepared: Sendable>: Sendable {
+    case entry(AppendedEntry, Prepared)
+    case undecodable(DecodeError, segment: String, offset: Int)
+    case problem(ScanProblem)
 }
 
 extension ScannedFrame {

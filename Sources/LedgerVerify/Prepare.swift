@@ -1,5 +1,4 @@
 import Custody
-import Dispatch
 import LedgerCrypto
 import LedgerFormat
 import LedgerStore
@@ -85,70 +84,15 @@ struct PreparedFrame: Sendable {
     }
 }
 
-/// Prepares scanned items on worker threads in batches and hands them back in log order: the reading thread
-/// keeps at most `depth` batches in flight (memory stays bounded whatever the ledger's size) and consumes
-/// the oldest as soon as it is ready.
-final class PreparePipeline {
-    private final class Batch: @unchecked Sendable {
-        let items: [ScanItem]
-        /// Written by the worker before `done` is signalled, read by the reading thread after waiting on it.
-        var prepared: [PreparedItem] = []
-        let done = DispatchSemaphore(value: 0)
-        init(_ items: [ScanItem]) { self.items = items }
-    }
+/// A scanned item after preparation: frames prepared, damage passed through in place.
+enum PreparedItem: Sendable {
+    case frame(PreparedFrame)
+    case problem(ScanProblem, segment: SegmentFile, isLastSegment: Bool)
 
-    enum PreparedItem: Sendable {
-        case frame(PreparedFrame)
-        case problem(ScanProblem, segment: SegmentFile, isLastSegment: Bool)
-    }
-
-    private let batchSize: Int
-    private let depth: Int
-    private var pending: [ScanItem] = []
-    /// Batches dispatched and not yet consumed, oldest first (at most `depth + 1`).
-    private var inFlight: [Batch] = []
-    private let queue = DispatchQueue(label: "custody-ledger.verify.prepare", attributes: .concurrent)
-
-    init(workers: Int, batchSize: Int = 256) {
-        self.batchSize = batchSize
-        depth = max(2, workers * 2)
-        pending.reserveCapacity(batchSize)
-    }
-
-    /// Queues one item; hands every batch that is ready and no longer needed ahead to `consume`, in order.
-    func submit(_ item: ScanItem, consume: (PreparedItem) -> Void) {
-        pending.append(item)
-        guard pending.count >= batchSize else { return }
-        dispatch()
-        while inFlight.count > depth { consumeOldest(consume) }
-    }
-
-    /// Prepares what is left and hands everything to `consume`, in order.
-    func finish(consume: (PreparedItem) -> Void) {
-        dispatch()
-        while !inFlight.isEmpty { consumeOldest(consume) }
-    }
-
-    private func dispatch() {
-        guard !pending.isEmpty else { return }
-        let batch = Batch(pending)
-        pending = []
-        pending.reserveCapacity(batchSize)
-        inFlight.append(batch)
-        queue.async {
-            batch.prepared = batch.items.map { item in
-                switch item {
-                case .frame(let raw): .frame(PreparedFrame(raw))
-                case .problem(let problem, let segment, let isLast): .problem(problem, segment: segment, isLastSegment: isLast)
-                }
-            }
-            batch.done.signal()
+    init(_ item: ScanItem) {
+        switch item {
+        case .frame(let raw): self = .frame(PreparedFrame(raw))
+        case .problem(let problem, let segment, let isLast): self = .problem(problem, segment: segment, isLastSegment: isLast)
         }
-    }
-
-    private func consumeOldest(_ consume: (PreparedItem) -> Void) {
-        let batch = inFlight.removeFirst()
-        batch.done.wait()
-        for item in batch.prepared { consume(item) }
     }
 }

@@ -1,6 +1,7 @@
 import Dispatch
 import LedgerCrypto
 import LedgerFormat
+import LedgerStore
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -49,7 +50,7 @@ final class SignaturePool: @unchecked Sendable {
     }
 
     /// Online processors.
-    static var cores: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
+    static var cores: Int { onlineProcessorCount }
 
     /// Queues one job; a full batch is handed to a worker (waiting for a free slot when all are busy).
     func submit(_ job: VerifyJob) {

@@ -139,10 +139,10 @@ public struct Verifier {
         let scanner = SegmentScanner(layout: layout)
         let segments = try layout.segments()
         guard !segments.isEmpty else { throw StoreError.noLedger(directory: layout.directory) }
-        // This thread reads; workers hash, decode and parse each frame ahead (`PreparePipeline`); this thread
+        // This thread reads; workers hash, decode and parse each frame ahead (`PreparedFrame`); this thread
         // then checks the prepared frames in log order against the running state (chain, registry, custody).
-        let pipeline = PreparePipeline(workers: options.workers)
-        let consume = { (item: PreparePipeline.PreparedItem) in
+        let pipeline = OrderedParallelMap<ScanItem, PreparedItem>(workers: options.workers, transform: PreparedItem.init)
+        let consume = { (item: PreparedItem) in
             switch item {
             case .frame(let frame): state.check(frame)
             case .problem(let problem, let segment, let isLast): state.problem(problem, segment: segment, isLastSegment: isLast)
