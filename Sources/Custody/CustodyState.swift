@@ -232,7 +232,7 @@ public struct CustodyState: Sendable {
             containmentChanges = []
         }
         return Changes(units: Array(units.values), openShipments: Array(shipments.values), closedShipments: closedShipments,
-                       events: events, containment: containmentChanges)
+                       transferHashes: transferHashes, events: events, containment: containmentChanges)
     }
 
     /// What changed since the last `takeChanges()`.
@@ -240,6 +240,8 @@ public struct CustodyState: Sendable {
         public var units: [UnitRecord]
         public var openShipments: [OpenShipment]
         public var closedShipments: Set<String>
+        /// Entry hashes (hex) of the transfers and returns applied, by sequence number.
+        public var transferHashes: [UInt64: String]
         public var events: [UnitEvent]
         public var containment: [ContainmentChange]
     }

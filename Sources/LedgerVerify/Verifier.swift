@@ -74,13 +74,18 @@ public struct VerifyOptions: Sendable {
     /// Threads that check signatures (default: one per core). The single reading pass runs beside them.
     public var workers: Int
 
+    /// How much of the custody replay stays in memory before it spills to a scratch file; nil keeps it all in
+    /// memory (about 1 KiB per identifier ever commissioned). The findings are the same either way.
+    public var replay: ReplayBudget?
+
     public init(trustAnchor: PublicKey? = nil, maxFindings: Int = 100, checkpoints: [Checkpoint] = [], signaturesFrom: UInt64 = 0,
-                workers: Int? = nil) {
+                workers: Int? = nil, replay: ReplayBudget? = nil) {
         self.trustAnchor = trustAnchor
         self.maxFindings = maxFindings
         self.checkpoints = checkpoints
         self.signaturesFrom = signaturesFrom
         self.workers = workers ?? SignaturePool.cores
+        self.replay = replay
     }
 }
 
@@ -106,6 +111,8 @@ public struct VerifyReport: Sendable {
     public var rootHash: [UInt8]?
     /// Entries whose signatures were checked (all, unless `signaturesFrom` skipped a verified prefix).
     public var signaturesChecked: UInt64 = 0
+    /// Times the custody replay spilled to its scratch file (0: it stayed within its memory budget).
+    public var replaySpills = 0
 
     /// True when there is no finding.
     public var isClean: Bool { findings.isEmpty && findingsOmitted == 0 }
@@ -129,6 +136,7 @@ public struct Verifier {
 
     public func run() throws -> VerifyReport {
         var state = VerifyState(options: options)
+        defer { state.spill?.close() }
         do {
             state.head = try HeadRecord.read(from: layout)
         } catch {
@@ -143,6 +151,7 @@ public struct Verifier {
                 state.problem(problem, segment: segment, isLastSegment: isLast)
             }, onFrame: { frame in
                 state.check(frame)
+                try state.spillReplayIfNeeded()
                 return true
             })
         }
@@ -168,7 +177,9 @@ struct VerifyState {
     var expectedSeq: UInt64 = 0
     var previousHash: [UInt8] = EntryFormat.zeroHash
     var registry: Registry?
-    var custody = CustodyState()
+    var custody: CustodyState
+    /// The custody replay's scratch store, when its memory is bounded.
+    let spill: ReplaySpill?
     var genesisFailed = false
     var integrityBrokenAt: UInt64?
     var frontier = MerkleFrontier()
@@ -183,6 +194,8 @@ struct VerifyState {
     init(options: VerifyOptions) {
         self.options = options
         pool = SignaturePool(workers: options.workers)
+        spill = options.replay.map(ReplaySpill.init)
+        custody = CustodyState(backing: spill)
     }
 
     mutating func add(_ seq: UInt64, _ hash: [UInt8]?, _ kind: FindingKind, _ reason: String, location: FrameRef) {
