@@ -5,10 +5,14 @@
 # Target: >= 80% of (cores x OpenSSL's single-core verify rate). Also the hash-only rate (no signatures)
 # against SHA-256's; and, on the Ed25519 ledger, the verifiable log's costs at N entries: building the
 # stored Merkle tree, inclusion and consistency proof generation and verification, a checkpoint per batch.
-# Usage: tools/bench-verify.sh [N]
+# The custody replay's memory: the hash-only pass with the replay in memory (it grows ~1 KiB per identifier)
+# beside the same pass bounded to REPLAY_MIB (default 64) MiB, spilling to a scratch file in $TMPDIR: compare
+# the `peak memory` figures and the rates (the spill's cost).
+# Usage: tools/bench-verify.sh [N] [REPLAY_MIB]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 entries=${1:-1000000}
+replay_mib=${2:-64}
 swift build -c release --product ledger-bench >/dev/null
 bench=.build/release/ledger-bench
 work=$(mktemp -d)
@@ -24,6 +28,7 @@ for alg in ed25519 p256; do
     $bench verify "$work/$alg" 1
     $bench verify "$work/$alg"
     $bench verify "$work/$alg" "$cores" hash-only
+    [ "$alg" = ed25519 ] && $bench verify "$work/$alg" "$cores" hash-only "$replay_mib"
     [ "$alg" = ed25519 ] && $bench merkle "$work/$alg"
     rm -rf "${work:?}/$alg"
 done

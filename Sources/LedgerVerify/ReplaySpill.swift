@@ -43,8 +43,9 @@ public struct ReplayBudget: Sendable, Hashable {
     public static let defaultMemoryMiB = 256
     /// The largest budget accepted, in MiB (1 TiB).
     public static let maximumMemoryMiB = 1 << 20
-    /// Resident memory an overlay record costs, as measured with `/usr/bin/time` (one-serial commissions).
-    static let bytesPerRecord = 1100
+    /// Resident memory an overlay record costs at its peak (while a spill copies the overlay), as measured with
+    /// `/usr/bin/time` on one-serial commissions.
+    static let bytesPerRecord = 1400
 
     /// A budget of `memoryMiB` MiB: a quarter for the scratch file's page cache, the rest for the overlay.
     ///

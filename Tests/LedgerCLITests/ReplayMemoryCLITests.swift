@@ -6,11 +6,15 @@ struct ReplayMemoryCLITests {
     /// A ledger whose one commission brings 1,000 serials into existence: more than a 1 MiB replay holds.
     static func bigCommission() throws -> CLILedger {
         let ledger = try CLILedger()
-        let serials = (0..<1000).map { "\"S\($0)\"" }.joined(separator: ",")
-        try CLI.write(#"{"type":"commission","gtin":"00312345678906","serials":[\#(serials)],"lot":"L1","expiry":"2027-12-31","product":{"name":"Amoxicillin","strength":"500 mg","dosageForm":"capsule","containerSize":"100 capsules"}}"#,
-                      to: ledger.directory + "/big.json")
+        try CLI.write(bigCommissionJSON, to: ledger.directory + "/big.json")
         expectSuccess(try ledger.ledger(["append", "--data", ledger.data, "--key", "acme.key", "big.json"]))
         return ledger
+    }
+
+    /// A commission of 1,000 serials (S0…S999) of the test GTIN.
+    static var bigCommissionJSON: String {
+        let serials = (0..<1000).map { "\"S\($0)\"" }.joined(separator: ",")
+        return #"{"type":"commission","gtin":"00312345678906","serials":[\#(serials)],"lot":"L1","expiry":"2027-12-31","product":{"name":"Amoxicillin","strength":"500 mg","dosageForm":"capsule","containerSize":"100 capsules"}}"#
     }
 
     @Test("with 1 MiB the replay spills to the scratch directory, verifies clean, and leaves nothing behind")
