@@ -58,11 +58,11 @@ public struct ReplayBudget: Sendable, Hashable {
         self.init(overlayRecords: max(1, memoryMiB * 768 * 1024 / Self.bytesPerRecord), cacheKiB: memoryMiB * 256, directory: directory)
     }
 
-    /// A budget counted in records (tests spill every few records with a small one).
+    /// A budget counted in records (tests spill every few records with a small one); at least one record and
+    /// 1 KiB of cache.
     public init(overlayRecords: Int, cacheKiB: Int = 1024, directory: String? = nil) {
-        precondition(overlayRecords >= 1 && cacheKiB >= 1, "a replay budget needs at least one record and 1 KiB of cache")
-        self.overlayRecords = overlayRecords
-        self.cacheKiB = cacheKiB
+        self.overlayRecords = max(1, overlayRecords)
+        self.cacheKiB = max(1, cacheKiB)
         self.directory = directory
     }
 }
