@@ -99,6 +99,16 @@ final class ReplaySpill: CustodyBacking, @unchecked Sendable {
 
     // MARK: Writing
 
+    /// Spills `state`'s overlay when it holds the budget's count of records (true when it did); first throws
+    /// a lookup that failed since the last call.
+    func spillIfNeeded(_ state: inout CustodyState) throws(ReplaySpillError) -> Bool {
+        if let failure { throw failure }
+        let overlay = state.units.count + state.shipments.count + state.closedShipments.count + state.transferHashes.count
+        guard overlay >= budget.overlayRecords else { return false }
+        try flush(state.takeChanges())
+        return true
+    }
+
     /// Writes the overlay's changes in one transaction (creating the file the first time).
     func flush(_ changes: CustodyState.Changes) throws(ReplaySpillError) {
         if db == nil { try open() }
@@ -167,6 +177,44 @@ final class ReplaySpill: CustodyBacking, @unchecked Sendable {
             rmdir(directory)
         }
         directory = nil
+    }
+
+    // MARK: Scans (after a final flush)
+
+    /// Calls `body` with every unit in the file, in key order, reading one row at a time.
+    func forEachUnit(_ body: (UnitID) throws -> Void) throws {
+        guard db != nil else { return }
+        var statement: OpaquePointer?
+        guard sqlite3_prepare_v2(db, "SELECT key FROM units ORDER BY key", -1, &statement, nil) == SQLITE_OK, let statement else {
+            throw ReplaySpillError("scan the units of", path: path, reason: String(cString: sqlite3_errmsg(db)))
+        }
+        defer { sqlite3_finalize(statement) }
+        while true {
+            switch sqlite3_step(statement) {
+            case SQLITE_DONE: return
+            case SQLITE_ROW:
+                let key = UnsafeRawBufferPointer(start: sqlite3_column_blob(statement, 0), count: Int(sqlite3_column_bytes(statement, 0)))
+                try body(try ReplayCodec.unitID(key: key))
+            default:
+                throw ReplaySpillError("scan the units of", path: path, reason: String(cString: sqlite3_errmsg(db)))
+            }
+        }
+    }
+
+    /// The open shipments in the file, by hash.
+    func allShipments() throws(ReplaySpillError) -> [String: OpenShipment] {
+        guard db != nil else { return [:] }
+        var hashes: [String] = []
+        var statement: OpaquePointer?
+        guard sqlite3_prepare_v2(db, "SELECT hash FROM shipments", -1, &statement, nil) == SQLITE_OK, let statement else {
+            throw ReplaySpillError("scan the shipments of", path: path, reason: String(cString: sqlite3_errmsg(db)))
+        }
+        while sqlite3_step(statement) == SQLITE_ROW { hashes.append(String(cString: sqlite3_column_text(statement, 0))) }
+        sqlite3_finalize(statement)
+        var out: [String: OpenShipment] = [:]
+        for hash in hashes { out[hash] = shipment(hash) }
+        if let failure { throw failure }
+        return out
     }
 
     // MARK: CustodyBacking
@@ -289,18 +337,9 @@ enum ProcessEnvironment {
 }
 
 extension VerifyState {
-    /// Records in the replay's overlay (what a spill would write).
-    var replayOverlayCount: Int {
-        custody.units.count + custody.shipments.count + custody.closedShipments.count + custody.transferHashes.count
-    }
-
     /// After an entry: stops the run if the scratch store failed a lookup; spills the replay's overlay to it
     /// when it has reached the budget.
     mutating func spillReplayIfNeeded() throws(ReplaySpillError) {
-        guard let spill else { return }
-        if let failure = spill.failure { throw failure }
-        guard replayOverlayCount >= spill.budget.overlayRecords else { return }
-        try spill.flush(custody.takeChanges())
-        report.replaySpills += 1
+        if let spill, try spill.spillIfNeeded(&custody) { report.replaySpills += 1 }
     }
 }

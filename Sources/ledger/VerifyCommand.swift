@@ -94,7 +94,10 @@ struct VerifyCommand: ParsableCommand {
             result.findings.append(Finding(seq: 0, entryHash: nil, kind: .checkpoint,
                                            reason: "a checkpoint is for origin \(mismatch.origin), but this ledger is \(origin)", location: nil))
         }
-        let indexDifferences = index ? try IndexAudit.differences(layout: options.layout, max: max) : []
+        let indexDifferences: [IndexAudit.Difference]
+        do { indexDifferences = index ? try IndexAudit.differences(layout: options.layout, max: max, replay: replay) : [] } catch let error as ReplaySpillError {
+            throw CommandFailure(status: Status.io, "\(error)")
+        }
         let elapsed = Double(systemClock() - start) / 1000
         let findings: [JSONValue] = result.findings.map { finding in
             var members: [String: JSONValue] = ["seq": .integer(Int64(finding.seq)), "kind": .string(finding.kind.rawValue),

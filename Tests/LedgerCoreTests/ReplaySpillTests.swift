@@ -1,4 +1,5 @@
 import Custody
+import CustodyIndex
 import Foundation
 import LedgerCore
 import LedgerCrypto
@@ -147,6 +148,42 @@ struct ReplaySpillTests {
                 _ = try Verifier(layout: test.layout, options: VerifyOptions(trustAnchor: test.operatorKey.publicKey, replay: budget)).run()
             }
         }
+    }
+
+    @Test("the index audit (verify --index) finds the same differences with its replay spilled after every record")
+    func indexAuditSpilled() throws {
+        try IndexTests.demo { layout in
+            let scratch = layout.directory + "/scratch"
+            try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: false)
+            let budget = ReplayBudget(overlayRecords: 1, cacheKiB: 64, directory: scratch)
+            #expect(try IndexAudit.differences(layout: layout, replay: budget).isEmpty)
+            let index = try CustodyIndex(path: CustodyIndex.path(in: layout))
+            try index.execute(sql: "UPDATE units SET state = 'active', status_seq = NULL WHERE key = ?", arguments: [DemoScenario.unit(2).canonical])
+            try index.execute(sql: "UPDATE units SET key = ? WHERE key = ?", arguments: [unit("NEVER"), DemoScenario.unit(5).canonical])
+            try index.execute(sql: "UPDATE entries SET hash = zeroblob(32) WHERE seq = 3")
+            try index.execute(sql: "DELETE FROM entries WHERE seq = 24")
+            let inMemory = try IndexAudit.differences(layout: layout)
+            let spilled = try IndexAudit.differences(layout: layout, replay: budget)
+            #expect(spilled == inMemory)
+            #expect(inMemory.map(\.description) == [
+                "entry 3: the index records hash \(String(repeating: "0", count: 64)), the log \(try Self.entryHash(layout, 3))",
+                "entry 24: the log's entry is not in the index (the index is behind; a writer catches it up)",
+                "\(DemoScenario.unit(2).canonical): state active in the index, stolen in the log",
+                "\(unit("NEVER")): the index has an identifier no entry created",
+                "\(DemoScenario.unit(5).canonical): the identifier is missing from the index",
+            ], "\(inMemory)")
+            #expect(try IndexAudit.differences(layout: layout, max: 2, replay: budget).count == 2)
+            #expect(try FileManager.default.contentsOfDirectory(atPath: scratch).isEmpty)
+        }
+    }
+
+    static func entryHash(_ layout: StoreLayout, _ seq: UInt64) throws -> String {
+        var found = ""
+        try LedgerReader(layout: layout).forEach { appended in
+            if appended.entry.seq == seq { found = Hex.encode(appended.hash) }
+            return true
+        }
+        return found
     }
 
     @Test("a budget of 0 MiB or more than 1 TiB is refused")
