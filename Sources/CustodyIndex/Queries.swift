@@ -192,7 +192,7 @@ extension CustodyIndex {
     }
 
     /// Rows read at a time by the audit's scans.
-    static let pageSize = 4096
+    public static let pageSize = 4096
 
     /// Whether the index holds identifier `id`.
     public func contains(_ id: UnitID) throws -> Bool {

@@ -30,10 +30,14 @@ public enum IndexAudit {
     public static func differences(layout: StoreLayout, max: Int = 100, replay budget: ReplayBudget? = nil) throws -> [Difference] {
         let path = CustodyIndex.path(in: layout)
         guard POSIXFile.exists(path) else { return [Difference(reason: "the index file \(path) is missing")] }
-        let index = try CustodyIndex(path: path)
+        // Each record is read once here: within a budget, the index's caches (128 MiB of pages per connection and
+        // 400,000 records by default) would only grow; they get what the replay's scratch file gets.
+        let index = try CustodyIndex(path: path, cacheKiB: min(budget?.cacheKiB ?? .max, 131_072))
+        if budget != nil { index.cacheLimit = CustodyIndex.pageSize }
+        let budget = budget ?? ReplayBudget(overlayRecords: .max)
         var found: [Difference] = []
         func add(_ difference: Difference) { if found.count < max { found.append(difference) } }
-        let replay = BoundedReplay(budget: budget ?? ReplayBudget(overlayRecords: .max))
+        let replay = BoundedReplay(budget: budget)
         defer { replay.close() }
         var registry: Registry?
         var indexed = IndexedEntries(index: index)
@@ -81,7 +85,7 @@ public enum IndexAudit {
 
         private mutating func peek() throws -> (seq: UInt64, hash: [UInt8])? {
             if page.isEmpty, !exhausted {
-                let read = try index.entries(from: nextSeq, limit: 4096)
+                let read = try index.entries(from: nextSeq, limit: CustodyIndex.pageSize)
                 if let last = read.last { nextSeq = last.seq + 1 } else { exhausted = true }
                 page = read[...]
             }
