@@ -31,7 +31,9 @@ let package = Package(
         ),
         .target(name: "EPCIS", dependencies: ["GS1", "LedgerFormat", "LedgerCrypto"]),
         .target(name: "EPCISImport", dependencies: ["EPCIS", "Custody", "GS1", "LedgerFormat"]),
-        .target(name: "LedgerVerify", dependencies: ["LedgerFormat", "LedgerStore", "LedgerCrypto", "Custody", "EPCISImport"]),
+        // The verifier's custody replay spills to a SQLite scratch file (raw C API) when it outgrows its memory budget.
+        .target(name: "LedgerVerify", dependencies: ["LedgerFormat", "LedgerStore", "LedgerCrypto", "Custody", "EPCISImport",
+                                                     .product(name: "GRDBSQLite", package: "GRDB.swift")]),
         .target(name: "LedgerCore", dependencies: ["GS1", "LedgerFormat", "LedgerStore", "LedgerCrypto", "LedgerVerify", "Custody", "CustodyIndex", "EPCIS", "EPCISImport"]),
         // Investigator reports: built from the ledger, checked offline from the JSON and the operator key, rendered
         // to HTML through a Mustache template (the only module that sees Mustache).

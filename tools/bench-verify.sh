@@ -10,10 +10,14 @@
 # drifts within minutes) and the mean is used; `openssl speed -multi CORES` is printed too: what OpenSSL
 # itself reaches with every core busy, which on hyperthreads or a loaded host is below cores x one core.
 # The verifier's CPU time per entry (user + sys over all threads) is printed beside OpenSSL's per verify.
-# Usage: tools/bench-verify.sh [N]
+# The custody replay's memory: the hash-only pass with the replay in memory (it grows ~1 KiB per identifier)
+# beside the same pass bounded to REPLAY_MIB (default 64) MiB, spilling to a scratch file in $TMPDIR: compare
+# the `peak memory` figures and the rates (the spill's cost).
+# Usage: tools/bench-verify.sh [N] [REPLAY_MIB]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 entries=${1:-1000000}
+replay_mib=${2:-64}
 swift build -c release --product ledger-bench >/dev/null
 bench=.build/release/ledger-bench
 work=$(mktemp -d)
@@ -48,6 +52,7 @@ for alg in ed25519 p256; do
         printf "verify_cpu_per_entry %.1f µs (user+sys over all threads); openssl %.1f µs per verify on one core\n", (u + s) / n * 1e6, 1e6 / single
     }'
     $bench verify "$work/$alg" "$cores" hash-only
+    [ "$alg" = ed25519 ] && $bench verify "$work/$alg" "$cores" hash-only "$replay_mib"
     [ "$alg" = ed25519 ] && $bench merkle "$work/$alg"
     rm -rf "${work:?}/$alg"
 done

@@ -13,7 +13,9 @@
 # DATA_DIR defaults to ledger-data; STATE_DIR to DATA_DIR/audit (keep it on other storage if you can: the
 # last good checkpoint is what an attacker with the ledger's files would want to replace).
 # Environment: LEDGER (the ledger binary, default `ledger` on PATH), OPERATOR_KEY (the operator's public
-# key, default DATA_DIR/operator.key.pub).
+# key, default DATA_DIR/operator.key.pub), REPLAY_MEMORY (MiB for the custody rules' replay, `ledger verify
+# --replay-memory`; default the ledger's, 256) and SCRATCH_DIR (where the replay spills beyond it, `--scratch-dir`;
+# default $TMPDIR, else /tmp).
 # Exit: 0 clean, 1 findings, 2 usage, 3 I/O (the ledger's own codes).
 set -uo pipefail
 data=${1:-ledger-data}
@@ -32,7 +34,10 @@ if ! "$ledger" checkpoint --data "$data" > "$current" 2> "$state/checkpoint.err"
 fi
 since=()
 [ -s "$last" ] && since=(--since "$last")
-"$ledger" verify --data "$data" --operator-key "$key" "${since[@]}" --checkpoint "$current" --report "$report" \
+replay=()
+[ -n "${REPLAY_MEMORY:-}" ] && replay+=(--replay-memory "$REPLAY_MEMORY")
+[ -n "${SCRATCH_DIR:-}" ] && replay+=(--scratch-dir "$SCRATCH_DIR")
+"$ledger" verify --data "$data" --operator-key "$key" "${since[@]}" "${replay[@]}" --checkpoint "$current" --report "$report" \
     > "$state/verify.out" 2> "$state/verify.err"
 status=$?
 if [ -s "$report" ]; then

@@ -239,7 +239,7 @@ public struct CustodyState: Sendable {
             epcisEvents = []
         }
         return Changes(units: Array(units.values), openShipments: Array(shipments.values), closedShipments: closedShipments,
-                       events: events, containment: containmentChanges, epcisEvents: epcisEvents)
+                       transferHashes: transferHashes, events: events, containment: containmentChanges, epcisEvents: epcisEvents)
     }
 
     /// What changed since the last `takeChanges()`.
@@ -247,6 +247,8 @@ public struct CustodyState: Sendable {
         public var units: [UnitRecord]
         public var openShipments: [OpenShipment]
         public var closedShipments: Set<String>
+        /// Entry hashes (hex) of the transfers and returns applied, by sequence number.
+        public var transferHashes: [UInt64: String]
         public var events: [UnitEvent]
         public var containment: [ContainmentChange]
         /// The entries that keep an EPCIS event with its hash.

@@ -36,15 +36,22 @@ public final class CustodyIndex: CustodyBacking, @unchecked Sendable {
     /// The index file of a data directory.
     public static func path(in layout: StoreLayout) -> String { layout.directory + "/index.sqlite" }
 
-    /// Opens (creating if needed) the index at `path`.
-    public init(path: String) throws {
+    /// Opens (creating if needed) the index at `path`, with a page cache of 128 MiB per connection.
+    public convenience init(path: String) throws {
+        try self.init(path: path, cacheKiB: 131_072)
+    }
+
+    /// Opens (creating if needed) the index at `path`, with a page cache of `cacheKiB` KiB per connection
+    /// (a scan that reads everything once, like the audit, wants a small one).
+    public init(path: String, cacheKiB: Int) throws {
         self.path = path
         var configuration = Configuration()
         configuration.journalMode = .wal
         configuration.busyMode = .timeout(5)
+        let cacheKiB = max(64, cacheKiB)
         configuration.prepareDatabase { db in
             // Derived data: a large page cache keeps rebuilds and rule checks off the disk.
-            try db.execute(sql: "PRAGMA cache_size = -131072")
+            try db.execute(sql: "PRAGMA cache_size = -\(cacheKiB)")
         }
         do {
             pool = try DatabasePool(path: path, configuration: configuration)

@@ -198,20 +198,37 @@ extension CustodyIndex {
         return (counts.0, counts.1, counts.2, bytes)
     }
 
-    /// Every unit's current record, in key order, for comparing the index with a replay of the log.
+    /// Every unit's current record, in key order, for comparing the index with a replay of the log (read a page
+    /// of keys at a time: memory does not grow with the index).
     public func allUnits(_ body: (UnitRecord) throws -> Void) throws {
-        let keys = try pool.read { db in try String.fetchAll(db, sql: "SELECT key FROM units ORDER BY key") }
-        for key in keys {
-            let id = try UnitID(canonical: key)
-            guard let record = unit(id) else { throw IndexError("unit \(key) vanished while reading") }
-            try body(record)
+        var after = ""
+        while true {
+            let keys = try pool.read { db in
+                try String.fetchAll(db, sql: "SELECT key FROM units WHERE key > ? ORDER BY key LIMIT \(Self.pageSize)", arguments: [after])
+            }
+            for key in keys {
+                let id = try UnitID(canonical: key)
+                guard let record = unit(id) else { throw IndexError("unit \(key) vanished while reading") }
+                try body(record)
+            }
+            guard keys.count == Self.pageSize, let last = keys.last else { return }
+            after = last
         }
     }
 
-    /// Every entry the index knows: sequence number and hash, in order.
-    public func allEntries() throws -> [(seq: UInt64, hash: [UInt8])] {
+    /// Rows read at a time by the audit's scans.
+    public static let pageSize = 4096
+
+    /// Whether the index holds identifier `id`.
+    public func contains(_ id: UnitID) throws -> Bool {
+        try pool.read { db in try Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM units WHERE key = ?)", arguments: [id.canonical]) ?? false }
+    }
+
+    /// Up to `limit` of the entries the index knows from sequence number `seq` on: sequence number and hash, in order.
+    public func entries(from seq: UInt64, limit: Int) throws -> [(seq: UInt64, hash: [UInt8])] {
         try pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT seq, hash FROM entries ORDER BY seq").map { (UInt64($0["seq"] as Int64), [UInt8]($0["hash"] as Data)) }
+            try Row.fetchAll(db, sql: "SELECT seq, hash FROM entries WHERE seq >= ? ORDER BY seq LIMIT ?", arguments: [Int64(bitPattern: seq), limit])
+                .map { (UInt64($0["seq"] as Int64), [UInt8]($0["hash"] as Data)) }
         }
     }
 
@@ -230,6 +247,16 @@ extension CustodyIndex {
     }
 
     /// Every entry that keeps an EPCIS event with its hash, in entry order.
+    /// Up to `limit` recorded events after `after` in (entry, event hash) order: the index's list a page at a time.
+    public func epcisEvents(after: EPCISEventRecord?, limit: Int) throws -> [EPCISEventRecord] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT hash, seq FROM epcis_events WHERE (seq, hash) > (?, ?) ORDER BY seq, hash LIMIT ?",
+                             arguments: [Int64(after?.seq ?? 0), after?.eventHash ?? "", limit]).map {
+                EPCISEventRecord(eventHash: $0["hash"], seq: UInt64($0["seq"] as Int64))
+            }
+        }
+    }
+
     public func allEPCISEvents() throws -> [EPCISEventRecord] {
         try pool.read { db in
             try Row.fetchAll(db, sql: "SELECT hash, seq FROM epcis_events ORDER BY seq, hash").map {

@@ -76,13 +76,18 @@ public struct VerifyOptions: Sendable {
     /// parsed ahead on worker threads. One thread reads the log and checks the frames in order.
     public var workers: Int
 
+    /// How much of the custody replay stays in memory before it spills to a scratch file; nil keeps it all in
+    /// memory (about 1 KiB per identifier ever commissioned). The findings are the same either way.
+    public var replay: ReplayBudget?
+
     public init(trustAnchor: PublicKey? = nil, maxFindings: Int = 100, checkpoints: [Checkpoint] = [], signaturesFrom: UInt64 = 0,
-                workers: Int? = nil) {
+                workers: Int? = nil, replay: ReplayBudget? = nil) {
         self.trustAnchor = trustAnchor
         self.maxFindings = maxFindings
         self.checkpoints = checkpoints
         self.signaturesFrom = signaturesFrom
         self.workers = workers ?? SignaturePool.cores
+        self.replay = replay
     }
 }
 
@@ -108,6 +113,8 @@ public struct VerifyReport: Sendable {
     public var rootHash: [UInt8]?
     /// Entries whose signatures were checked (all, unless `signaturesFrom` skipped a verified prefix).
     public var signaturesChecked: UInt64 = 0
+    /// Times the custody replay spilled to its scratch file (0: it stayed within its memory budget).
+    public var replaySpills = 0
 
     /// True when there is no finding.
     public var isClean: Bool { findings.isEmpty && findingsOmitted == 0 }
@@ -131,6 +138,7 @@ public struct Verifier {
 
     public func run() throws -> VerifyReport {
         var state = VerifyState(options: options)
+        defer { state.spill?.close() }
         do {
             state.head = try HeadRecord.read(from: layout)
         } catch {
@@ -142,22 +150,24 @@ public struct Verifier {
         // This thread reads; workers hash, decode and parse each frame ahead (`PreparedFrame`); this thread
         // then checks the prepared frames in log order against the running state (chain, registry, custody).
         let pipeline = OrderedParallelMap<ScanItem, PreparedItem>(workers: options.workers, transform: PreparedItem.init)
-        let consume = { (item: PreparedItem) in
+        func consume(_ item: PreparedItem) throws {
             switch item {
-            case .frame(let frame): state.check(frame)
+            case .frame(let frame):
+                state.check(frame)
+                try state.spillReplayIfNeeded()
             case .problem(let problem, let segment, let isLast): state.problem(problem, segment: segment, isLastSegment: isLast)
             }
         }
         for (index, segment) in segments.enumerated() {
             let isLast = index == segments.count - 1
             _ = try scanner.scanSegment(segment, onProblem: { problem in
-                pipeline.submit(.problem(problem, segment: segment, isLastSegment: isLast), consume: consume)
+                try pipeline.submit(.problem(problem, segment: segment, isLastSegment: isLast), consume: consume)
             }, onFrame: { frame in
-                pipeline.submit(.frame(RawFrame(frame)), consume: consume)
+                try pipeline.submit(.frame(RawFrame(frame)), consume: consume)
                 return true
             })
         }
-        pipeline.finish(consume: consume)
+        try pipeline.finish(consume: consume)
         state.report.lastHash = state.lastHash.map { Hex.encode($0) }
         state.checkHead()
         state.checkCheckpoints(final: true)
@@ -183,7 +193,9 @@ struct VerifyState {
     /// The last entry's stored hash (hex-encoded into the report once, at the end).
     var lastHash: [UInt8]?
     var registry: Registry?
-    var custody = CustodyState()
+    var custody: CustodyState
+    /// The custody replay's scratch store, when its memory is bounded.
+    let spill: ReplaySpill?
     var genesisFailed = false
     var integrityBrokenAt: UInt64?
     var frontier = MerkleFrontier()
@@ -197,6 +209,8 @@ struct VerifyState {
     init(options: VerifyOptions) {
         self.options = options
         pool = SignaturePool(workers: options.workers)
+        spill = options.replay.map(ReplaySpill.init)
+        custody = CustodyState(backing: spill)
     }
 
     mutating func add(_ seq: UInt64, _ hash: [UInt8]?, _ kind: FindingKind, _ reason: String, location: FrameRef) {

@@ -2,7 +2,7 @@
 //
 //   ledger-bench append-single DIR COUNT ALG     COUNT appends of one entry each (one fdatasync each)
 //   ledger-bench append-batched DIR COUNT BATCH ALG
-//   ledger-bench verify DIR
+//   ledger-bench verify DIR [WORKERS] [hash-only|full] [REPLAY_MIB]   REPLAY_MIB bounds the custody replay (spills past it)
 //   ledger-bench epcis-import DIR EVENTS     a generated EPCIS document of EVENTS events imported as one batch
 //   ledger-bench epcis-xml-generate FILE EVENTS   a DSCSA-style EPCIS 1.2 XML document (tools/bench-epcis-xml.sh)
 //   ledger-bench epcis-xml FILE                   read it, hash every event, beside a plain byte scan
@@ -97,15 +97,17 @@ do {
         let elapsed = now() - start
         print("append_batched_\(arguments[5])_entries_per_s \(Int(Double(count) / elapsed)) entries/s (\(count) entries in batches of \(batch))")
     case "verify":
-        // verify DIR [WORKERS] [hash-only]
+        // verify DIR [WORKERS] [hash-only|full] [REPLAY_MIB]
         let workers = arguments.count > 3 ? Int(arguments[3]) : nil
         let hashOnly = arguments.count > 4 && arguments[4] == "hash-only"
+        let replay = try arguments.count > 5 ? ReplayBudget(memoryMiB: Int(arguments[5]) ?? 0) : nil
         let start = now()
-        let options = VerifyOptions(signaturesFrom: hashOnly ? UInt64.max : 0, workers: workers)
+        let options = VerifyOptions(signaturesFrom: hashOnly ? UInt64.max : 0, workers: workers, replay: replay)
         let report = try Verifier(layout: StoreLayout(directory: directory), options: options).run()
         let elapsed = now() - start
         guard report.isClean else { fail("verify found \(report.findings.count) findings: \(report.findings.first!)") }
-        let mode = hashOnly ? "hashes, chain, Merkle root, bodies, registry and custody; no signatures" : "everything, \(options.workers) signature workers"
+        var mode = hashOnly ? "hashes, chain, Merkle root, bodies, registry and custody; no signatures" : "everything, \(options.workers) signature workers"
+        mode += replay == nil ? "; custody replay in memory" : "; custody replay within \(arguments[5]) MiB, \(report.replaySpills) spills"
         print("verify\(hashOnly ? "_hash_only" : "")_entries_per_s \(Int(Double(report.entriesChecked) / elapsed)) entries/s, \(Int(Double(report.bytesScanned) / elapsed / 1_048_576)) MiB/s (\(report.entriesChecked) entries, \(report.bytesScanned / 1_048_576) MiB, \(String(format: elapsed)) s; \(mode); peak memory \(peakMemoryMiB()) MiB)")
     case "verify-generate":
         // verify-generate DIR COUNT ALG: a ledger of COUNT commission entries, signed in parallel, written in

@@ -17,6 +17,9 @@ struct VerifyCommand: ParsableCommand {
         partner registry as it stood at that entry (registered, valid then, not revoked before). It keeps \
         going after a finding. Exit 0 clean, 1 findings (the first bad entry is named), 2 usage, 3 I/O.
 
+        The custody rules are replayed from genesis in at most --replay-memory MiB: beyond it the replay \
+        spills to a scratch SQLite file in --scratch-dir (default $TMPDIR or /tmp), removed at the end.
+
         Example:
           ledger verify --operator-key ledger-data/operator.key.pub --json
         """
@@ -34,8 +37,17 @@ struct VerifyCommand: ParsableCommand {
     var extraCheckpoints: [String] = []
     @Option(help: ArgumentHelp("Also write the JSON report, on one line, to FILE.", valueName: "FILE"))
     var report: String?
+    @Option(name: .customLong("replay-memory"),
+            help: ArgumentHelp("Memory for the custody replay, in MiB; beyond it the replay spills to a scratch file (1 to 1048576).", valueName: "MiB"))
+    var replayMemory: Int = ReplayBudget.defaultMemoryMiB
+    @Option(name: .customLong("scratch-dir"), help: ArgumentHelp("Where the replay's scratch file goes (default: $TMPDIR, else /tmp).", valueName: "DIR"))
+    var scratchDir: String?
 
     func run() throws {
+        let replay: ReplayBudget
+        do { replay = try ReplayBudget(memoryMiB: replayMemory, directory: scratchDir) } catch {
+            throw CommandFailure(status: Status.usage, "--replay-memory \(replayMemory): \(error.reason)")
+        }
         var anchorPath = operatorKey
         if anchorPath == nil, access(options.operatorKeyPath + ".pub", R_OK) == 0 { anchorPath = options.operatorKeyPath + ".pub" }
         let anchor = try anchorPath.map { try KeyFiles.readPublicKey($0) }
@@ -68,8 +80,13 @@ struct VerifyCommand: ParsableCommand {
                 checkpointProblems.append("the stored checkpoint (\(CheckpointFiles.latestPath(in: options.layout))) is not validly signed by the operator key: \(error)")
             }
         }
-        var result = try Verifier(layout: options.layout, options: VerifyOptions(trustAnchor: anchor, maxFindings: max, checkpoints: checkpoints,
-                                                                               signaturesFrom: signaturesFrom)).run()
+        var result: VerifyReport
+        do {
+            result = try Verifier(layout: options.layout, options: VerifyOptions(trustAnchor: anchor, maxFindings: max, checkpoints: checkpoints,
+                                                                               signaturesFrom: signaturesFrom, replay: replay)).run()
+        } catch let error as ReplaySpillError {
+            throw CommandFailure(status: Status.io, "\(error)")
+        }
         for problem in checkpointProblems {
             result.findings.append(Finding(seq: result.lastSeq ?? 0, entryHash: nil, kind: .checkpoint, reason: problem, location: nil))
         }
@@ -77,7 +94,10 @@ struct VerifyCommand: ParsableCommand {
             result.findings.append(Finding(seq: 0, entryHash: nil, kind: .checkpoint,
                                            reason: "a checkpoint is for origin \(mismatch.origin), but this ledger is \(origin)", location: nil))
         }
-        let indexDifferences = index ? try IndexAudit.differences(layout: options.layout, max: max) : []
+        let indexDifferences: [IndexAudit.Difference]
+        do { indexDifferences = index ? try IndexAudit.differences(layout: options.layout, max: max, replay: replay) : [] } catch let error as ReplaySpillError {
+            throw CommandFailure(status: Status.io, "\(error)")
+        }
         let elapsed = Double(systemClock() - start) / 1000
         let findings: [JSONValue] = result.findings.map { finding in
             var members: [String: JSONValue] = ["seq": .integer(Int64(finding.seq)), "kind": .string(finding.kind.rawValue),
@@ -95,6 +115,7 @@ struct VerifyCommand: ParsableCommand {
             "signaturesChecked": .integer(Int64(result.signaturesChecked)),
             "rootHash": result.rootHash.map { .string(Base64.encode($0)) } ?? .null,
             "checkpointsChecked": .integer(Int64(checkpoints.count)),
+            "replaySpills": .integer(Int64(result.replaySpills)),
             "entriesPerSecond": .integer(elapsed > 0 ? Int64(Double(result.entriesChecked) / elapsed) : 0),
             "time": .string(Timestamp.iso8601(start)),
         ]

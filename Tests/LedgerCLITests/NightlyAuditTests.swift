@@ -44,4 +44,29 @@ struct NightlyAuditTests {
         #expect(failed.count == 3)
         #expect(failed[2].contains("\"clean\":false"))
     }
+
+    @Test("REPLAY_MEMORY and SCRATCH_DIR reach ledger verify: a bad budget is a usage error, a good one verifies")
+    func replayMemory() throws {
+        let directory = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let script = CLI.repositoryRoot.appendingPathComponent("tools/nightly-audit.sh").path
+        expectSuccess(try CLI.ledger(["demo", "--data", "d"], in: directory))
+        let bad = try CLI.run("/bin/bash", [script, "d", "audit"], in: directory, environment: ["LEDGER": CLI.ledgerPath, "REPLAY_MEMORY": "0"])
+        #expect(bad.status == 2)
+        #expect(bad.stderr == "nightly-audit: ERROR (exit 2) error: --replay-memory 0: it must be a whole number of MiB from 1 to 1048576\n")
+        // 1,000 more identifiers: more than 1 MiB of replay holds, so it spills to SCRATCH_DIR.
+        try CLI.write(ReplayMemoryCLITests.bigCommissionJSON, to: directory + "/big.json")
+        expectSuccess(try CLI.ledger(["append", "--data", "d", "--key", "d/demo-keys/0312345000004.key", "big.json"], in: directory))
+        let nowhere = try CLI.run("/bin/bash", [script, "d", "audit"], in: directory,
+                                  environment: ["LEDGER": CLI.ledgerPath, "REPLAY_MEMORY": "1", "SCRATCH_DIR": "nowhere"])
+        #expect(nowhere.status == 3)
+        #expect(nowhere.stderr == "nightly-audit: ERROR (exit 3) error: custody replay scratch store: cannot create a scratch directory in nowhere: No such file or directory\n")
+        try FileManager.default.createDirectory(atPath: directory + "/scratch", withIntermediateDirectories: false)
+        let good = try CLI.run("/bin/bash", [script, "d", "audit"], in: directory,
+                               environment: ["LEDGER": CLI.ledgerPath, "REPLAY_MEMORY": "1", "SCRATCH_DIR": "scratch"])
+        expectSuccess(good)
+        let history = try String(contentsOfFile: directory + "/audit/history.jsonl", encoding: .utf8).split(separator: "\n")
+        #expect(history.last?.contains("\"replaySpills\":1") == true, "\(history.last ?? "")")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory + "/scratch").isEmpty)
+    }
 }
