@@ -42,8 +42,14 @@ struct VerifyCommand: ParsableCommand {
     var replayMemory: Int = ReplayBudget.defaultMemoryMiB
     @Option(name: .customLong("scratch-dir"), help: ArgumentHelp("Where the replay's scratch file goes (default: $TMPDIR, else /tmp).", valueName: "DIR"))
     var scratchDir: String?
+    @Option(help: ArgumentHelp("Threads that check signatures (default: one per core); as many prepare frames ahead of the checks (1 to 1024).",
+                               valueName: "N"))
+    var workers: Int?
 
     func run() throws {
+        if let workers, !(1...1024).contains(workers) {
+            throw CommandFailure(status: Status.usage, "--workers \(workers): give 1 to 1024 threads")
+        }
         let replay: ReplayBudget
         do { replay = try ReplayBudget(memoryMiB: replayMemory, directory: scratchDir) } catch {
             throw CommandFailure(status: Status.usage, "--replay-memory \(replayMemory): \(error.reason)")
@@ -83,7 +89,7 @@ struct VerifyCommand: ParsableCommand {
         var result: VerifyReport
         do {
             result = try Verifier(layout: options.layout, options: VerifyOptions(trustAnchor: anchor, maxFindings: max, checkpoints: checkpoints,
-                                                                               signaturesFrom: signaturesFrom, replay: replay)).run()
+                                                                               signaturesFrom: signaturesFrom, workers: workers, replay: replay)).run()
         } catch let error as ReplaySpillError {
             throw CommandFailure(status: Status.io, "\(error)")
         }

@@ -56,3 +56,23 @@ struct ReplayMemoryCLITests {
         #expect(garbage.stderr.hasPrefix("Error: The value 'lots' is invalid for '--replay-memory <MiB>'\n"), "\(garbage.stderr)")
     }
 }
+
+@Suite("ledger verify --workers")
+struct VerifyWorkersCLITests {
+    @Test("one worker and many find the same: a clean ledger is clean; out-of-range counts are refused with exit 2")
+    func workers() throws {
+        let ledger = try ReplayMemoryCLITests.bigCommission()
+        defer { ledger.remove() }
+        for count in ["1", "3"] {
+            let result = try ledger.ledger(["verify", "--data", ledger.data, "--workers", count, "--json"])
+            expectSuccess(result)
+            #expect(result.stdout.contains("\"clean\": true"), "\(result.stdout)")
+            #expect(result.stdout.contains("\"signaturesChecked\": 2"), "\(result.stdout)")
+        }
+        for bad in ["0", "-1", "1025"] {
+            let result = try ledger.ledger(["verify", "--data", ledger.data, "--workers=\(bad)"])
+            #expect(result.status == 2, "\(bad)")
+            #expect(result.stderr == "ledger: error: --workers \(bad): give 1 to 1024 threads\n")
+        }
+    }
+}
