@@ -75,6 +75,8 @@ public final class CustodyIndex: CustodyBacking, @unchecked Sendable {
         ("units_owner", "CREATE INDEX IF NOT EXISTS units_owner ON units(owner)"),
         ("units_possessor", "CREATE INDEX IF NOT EXISTS units_possessor ON units(possessor)"),
         ("containment_child", "CREATE INDEX IF NOT EXISTS containment_child ON containment(child, from_seq)"),
+        // `verify --index` pages through recorded events in entry order.
+        ("epcis_events_seq", "CREATE INDEX IF NOT EXISTS epcis_events_seq ON epcis_events(seq, hash)"),
     ]
 
     static func createSecondaryIndexes(_ db: Database) throws {

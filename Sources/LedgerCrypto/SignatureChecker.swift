@@ -8,7 +8,9 @@ import COpenSSL
 /// (Ed25519: `EVP_DigestVerifyInit` with no key, which OpenSSL documents as keeping the parameters; P-256: the
 /// message's SHA-256 checked with `EVP_PKEY_verify` on a context initialised once, as `openssl speed` does).
 ///
-/// It gives exactly the verdicts of `PublicKey.isValidSignature`. Not thread-safe: use one per thread.
+/// It gives exactly the verdicts of `PublicKey.isValidSignature`: a signature the kept context does not accept is
+/// checked again the one-shot way, so an OpenSSL that handles a reused context differently can only cost time
+/// on bad signatures, never turn a good one bad. Not thread-safe: use it from one thread at a time.
 public final class SignatureChecker {
     /// An Ed25519 `EVP_MD_CTX` or a P-256 `EVP_PKEY_CTX`, with the key it was made for (kept alive with it).
     private struct Context {
@@ -37,16 +39,16 @@ public final class SignatureChecker {
                 drop(key)
                 return key.isValidSignature(signature, for: message)
             }
-            let result = EVP_DigestVerify(context, signature, signature.count, message, message.count)
-            if result != 1 { ERR_clear_error() }
-            return result == 1
+            if EVP_DigestVerify(context, signature, signature.count, message, message.count) == 1 { return true }
+            ERR_clear_error()
+            return key.isValidSignature(signature, for: message)
         case .p256:
             guard let der = ECDSASignature.der(fromRaw: signature), let context = context(for: key) else { return false }
             hasher.update(message)
             let digest = hasher.finalize()
-            let result = EVP_PKEY_verify(context, der, der.count, digest, digest.count)
-            if result != 1 { ERR_clear_error() }
-            return result == 1
+            if EVP_PKEY_verify(context, der, der.count, digest, digest.count) == 1 { return true }
+            ERR_clear_error()
+            return key.isValidSignature(signature, for: message)
         }
     }
 

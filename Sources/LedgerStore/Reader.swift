@@ -63,6 +63,7 @@ public struct LedgerReader: Sendable {
             case .frame(let bytes, let hash, let location, let segment, let offset):
                 do throws(DecodeError) {
                     let appended = AppendedEntry(entry: try Entry(canonicalBytes: bytes), hash: hash, location: location)
+                    guard appended.entry.seq >= fromSeq else { return .before(appended.entry.seq) }
                     return .entry(appended, prepare(appended))
                 } catch {
                     return .undecodable(error, segment: segment, offset: offset)
@@ -79,15 +80,17 @@ public struct LedgerReader: Sendable {
                 try Self.check(problem, next: lastSeq.map { $0 + 1 } ?? fromSeq, lastSegment: segments.last?.name)
             case .undecodable(let error, let segment, let offset):
                 throw Self.undecodable(error, next: lastSeq.map { $0 + 1 } ?? fromSeq, segment: segment, offset: offset)
+            case .before(let seq):
+                lastSeq = seq
             case .entry(let appended, let prepared):
                 lastSeq = appended.entry.seq
-                guard appended.entry.seq >= fromSeq else { return }
                 stopped = try !body(appended, prepared)
             }
         }
         try SegmentScanner(layout: layout).scan(fromSeq: fromSeq, onProblem: { problem in
             try map.submit(.problem(problem), consume: consume)
         }, onFrame: { frame in
+            guard !stopped else { return false }
             try map.submit(.frame(bytes: Array(frame.entryBytes), hash: Array(frame.storedHash), location: frame.location,
                                   segment: frame.segment.name, offset: frame.offset), consume: consume)
             return !stopped
@@ -122,6 +125,8 @@ private enum ReadItem: Sendable {
 /// A `ReadItem` decoded and prepared on a worker thread.
 private enum PreparedRead<Prepared: Sendable>: Sendable {
     case entry(AppendedEntry, Prepared)
+    /// An entry before the first one asked for: decoded for its sequence number only.
+    case before(UInt64)
     case undecodable(DecodeError, segment: String, offset: Int)
     case problem(ScanProblem)
 }

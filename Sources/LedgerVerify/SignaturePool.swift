@@ -36,6 +36,9 @@ final class SignaturePool: @unchecked Sendable {
     private let group = DispatchGroup()
     private let slots: DispatchSemaphore
     private let queues: [DispatchQueue]
+    /// One checker per queue, used only by that queue's blocks (one at a time): each key's OpenSSL context is
+    /// set up once per queue, not once per batch.
+    private let checkers: [CheckerBox]
     private var next = 0
     private let failures = Mutex<[Finding]>([])
     private let checkedCount = Mutex<UInt64>(0)
@@ -46,6 +49,7 @@ final class SignaturePool: @unchecked Sendable {
         self.batchSize = batchSize
         slots = DispatchSemaphore(value: self.workers * 2)
         queues = (0..<self.workers).map { DispatchQueue(label: "custody-ledger.verify.signatures.\($0)") }
+        checkers = (0..<self.workers).map { _ in CheckerBox() }
         pending.reserveCapacity(batchSize)
     }
 
@@ -66,10 +70,10 @@ final class SignaturePool: @unchecked Sendable {
         slots.wait()
         group.enter()
         let queue = queues[next]
+        let checker = checkers[next]
         next = (next + 1) % queues.count
         queue.async { [self] in
-            let checker = SignatureChecker()
-            let found = batch.compactMap { $0.run(checker) }
+            let found = batch.compactMap { $0.run(checker.checker) }
             if !found.isEmpty { failures.withLock { $0 += found } }
             checkedCount.withLock { $0 += UInt64(batch.count) }
             slots.signal()
@@ -83,4 +87,9 @@ final class SignaturePool: @unchecked Sendable {
         group.wait()
         return (failures.withLock { $0 }, checkedCount.withLock { $0 })
     }
+}
+
+/// A `SignatureChecker` handed to the serial queue that alone uses it.
+private final class CheckerBox: @unchecked Sendable {
+    let checker = SignatureChecker()
 }

@@ -72,8 +72,8 @@ public struct VerifyOptions: Sendable {
     /// are not checked again (the nightly fast path, `verify --since`).
     public var signaturesFrom: UInt64
 
-    /// Threads that check signatures (default: one per core); as many batches of frames are hashed, decoded and
-    /// parsed ahead on worker threads. One thread reads the log and checks the frames in order.
+    /// Threads that check signatures (default: one per core). Frames are hashed, decoded and parsed ahead on every
+    /// core, at most two batches a core in flight; one thread reads the log and checks the frames in order.
     public var workers: Int
 
     /// How much of the custody replay stays in memory before it spills to a scratch file; nil keeps it all in
@@ -149,7 +149,7 @@ public struct Verifier {
         guard !segments.isEmpty else { throw StoreError.noLedger(directory: layout.directory) }
         // This thread reads; workers hash, decode and parse each frame ahead (`PreparedFrame`); this thread
         // then checks the prepared frames in log order against the running state (chain, registry, custody).
-        let pipeline = OrderedParallelMap<ScanItem, PreparedItem>(workers: options.workers, transform: PreparedItem.init)
+        let pipeline = OrderedParallelMap<ScanItem, PreparedItem>(workers: onlineProcessorCount, transform: PreparedItem.init)
         func consume(_ item: PreparedItem) throws {
             switch item {
             case .frame(let frame):
@@ -200,8 +200,11 @@ struct VerifyState {
     var integrityBrokenAt: UInt64?
     var frontier = MerkleFrontier()
     let pool: SignaturePool
-    /// Every finding, uncapped until the end (custody verdicts are filtered against integrity findings then).
+    /// Every finding kept (within the bounds `add` sets) until the end, when custody verdicts are filtered against
+    /// integrity findings.
     var all: [Finding] = []
+    /// How many of `all` are custody findings.
+    var custodyFindings = 0
     var checkpointsDone = Set<Int>()
     var custodySuppressedNoticeGiven = false
     var head: HeadRecord?
@@ -218,11 +221,14 @@ struct VerifyState {
     }
 
     mutating func add(_ seq: UInt64, _ hash: [UInt8]?, _ kind: FindingKind, _ reason: String, location: String? = nil) {
-        // Memory stays bounded on a ruined ledger: far more than can be reported is not kept.
-        guard all.count < options.maxFindings * 4 + 1000 else {
+        // Memory stays bounded on a ruined ledger: far more than can be reported is not kept. Custody verdicts,
+        // which may all be withheld at the end, have a bound of their own, so they never crowd out the others.
+        let kept = kind == .custody ? custodyFindings : all.count - custodyFindings
+        guard kept < options.maxFindings * 4 + 1000 else {
             report.findingsOmitted += 1
             return
         }
+        if kind == .custody { custodyFindings += 1 }
         all.append(Finding(seq: seq, entryHash: hash.map { Hex.encode($0) }, kind: kind, reason: reason, location: location))
     }
 

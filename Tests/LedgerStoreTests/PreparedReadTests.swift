@@ -77,6 +77,13 @@ struct PreparedReadTests {
                 #expect(plain != nil)
                 #expect(prepared.map { "\($0)" } == plain.map { "\($0)" })
                 #expect(seen == Int(target.seq), "every entry before the damage is handed over first")
+                // Stopping before the damage ends the read cleanly, as forEach does.
+                var stoppedAt: [UInt64] = []
+                try reader.forEachPrepared(workers: 2, prepare: { _ in () }) { appended, _ in
+                    stoppedAt.append(appended.entry.seq)
+                    return appended.entry.seq < 5
+                }
+                #expect(stoppedAt == Array(0...5))
             }
         }
     }
