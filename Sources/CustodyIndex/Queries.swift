@@ -257,14 +257,6 @@ extension CustodyIndex {
         }
     }
 
-    public func allEPCISEvents() throws -> [EPCISEventRecord] {
-        try pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT hash, seq FROM epcis_events ORDER BY seq, hash").map {
-                EPCISEventRecord(eventHash: $0["hash"], seq: UInt64($0["seq"] as Int64))
-            }
-        }
-    }
-
     /// The open shipments the index holds, by hash.
     public func allShipments() throws -> [String: OpenShipment] {
         let hashes = try pool.read { db in try String.fetchAll(db, sql: "SELECT hash FROM shipments") }

@@ -44,7 +44,7 @@ final class SignaturePool: @unchecked Sendable {
     private let checkedCount = Mutex<UInt64>(0)
     private var pending: [VerifyJob] = []
 
-    init(workers: Int = SignaturePool.cores, batchSize: Int = 512) {
+    init(workers: Int = onlineProcessorCount, batchSize: Int = 512) {
         self.workers = max(1, workers)
         self.batchSize = batchSize
         slots = DispatchSemaphore(value: self.workers * 2)
@@ -52,9 +52,6 @@ final class SignaturePool: @unchecked Sendable {
         checkers = (0..<self.workers).map { _ in CheckerBox() }
         pending.reserveCapacity(batchSize)
     }
-
-    /// Online processors.
-    static var cores: Int { onlineProcessorCount }
 
     /// Queues one job; a full batch is handed to a worker (waiting for a free slot when all are busy).
     func submit(_ job: VerifyJob) {

@@ -86,7 +86,7 @@ public struct VerifyOptions: Sendable {
         self.maxFindings = maxFindings
         self.checkpoints = checkpoints
         self.signaturesFrom = signaturesFrom
-        self.workers = workers ?? SignaturePool.cores
+        self.workers = workers ?? onlineProcessorCount
         self.replay = replay
     }
 }
