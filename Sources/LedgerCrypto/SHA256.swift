@@ -68,6 +68,23 @@ public final class SHA256 {
         return hasher.finalize()
     }
 
+    /// `SHA-256(prefix ‖ bytes)`, copying nothing: RFC 9162's domain-separated leaf hash.
+    public static func hash<Bytes: Collection>(prefix: UInt8, _ bytes: Bytes) -> [UInt8] where Bytes.Element == UInt8 {
+        let hasher = SHA256.threadLocal
+        withUnsafeBytes(of: prefix) { hasher.update($0) }
+        hasher.update(bytes)
+        return hasher.finalize()
+    }
+
+    /// `SHA-256(prefix ‖ first ‖ second)`, copying nothing: RFC 9162's domain-separated node hash.
+    public static func hash(prefix: UInt8, _ first: [UInt8], _ second: [UInt8]) -> [UInt8] {
+        let hasher = SHA256.threadLocal
+        withUnsafeBytes(of: prefix) { hasher.update($0) }
+        hasher.update(first)
+        hasher.update(second)
+        return hasher.finalize()
+    }
+
     /// Hashes the concatenation of several buffers without joining them first.
     public static func hash(parts: [[UInt8]]) -> [UInt8] {
         let hasher = SHA256.threadLocal

@@ -91,6 +91,13 @@ public struct ByteReader: ~Copyable {
     public mutating func str8(_ field: String) throws(DecodeError) -> String {
         let length = Int(try u8(field))
         let bytes = try take(length, field)
+        // ASCII is valid UTF-8 as it stands: copy it without the generic validating decoder (the usual case).
+        if !bytes.contains(where: { $0 >= 0x80 }) {
+            return String(unsafeUninitializedCapacity: length) { buffer in
+                _ = buffer.initialize(from: bytes)
+                return length
+            }
+        }
         guard let text = String(validating: bytes, as: UTF8.self) else {
             throw DecodeError(field: field, reason: "is not valid UTF-8")
         }

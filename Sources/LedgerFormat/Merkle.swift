@@ -15,12 +15,12 @@ public enum Merkle {
 
     /// SHA-256(0x00 ‖ leaf).
     public static func leafHash<Bytes: Collection>(_ leaf: Bytes) -> [UInt8] where Bytes.Element == UInt8 {
-        SHA256.hash(parts: [[0x00], Array(leaf)])
+        SHA256.hash(prefix: 0x00, leaf)
     }
 
     /// SHA-256(0x01 ‖ left ‖ right).
     public static func nodeHash(_ left: [UInt8], _ right: [UInt8]) -> [UInt8] {
-        SHA256.hash(parts: [[0x01], left, right])
+        SHA256.hash(prefix: 0x01, left, right)
     }
 
     /// The largest power of two smaller than `n` (n ≥ 2).

@@ -15,7 +15,8 @@ public var onlineProcessorCount: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_
 /// replay that must see them in log order (the verifier, the index rebuild).
 public final class OrderedParallelMap<Input: Sendable, Output: Sendable> {
     private final class Batch: @unchecked Sendable {
-        let inputs: [Input]
+        /// Emptied by the worker once transformed, so the inputs are freed there.
+        var inputs: [Input]
         /// Written by the worker before `done` is signalled; read by the submitting thread after waiting on it.
         var outputs: [Output] = []
         let done = DispatchSemaphore(value: 0)
@@ -61,6 +62,7 @@ public final class OrderedParallelMap<Input: Sendable, Output: Sendable> {
         let transform = transform
         queue.async {
             batch.outputs = batch.inputs.map(transform)
+            batch.inputs = []
             batch.done.signal()
         }
     }
@@ -68,6 +70,11 @@ public final class OrderedParallelMap<Input: Sendable, Output: Sendable> {
     private func consumeOldest(_ consume: (Output) throws -> Void) rethrows {
         let batch = inFlight.removeFirst()
         batch.done.wait()
+        defer {
+            // The results were made on a worker thread: free them on one too, where the allocator takes the memory
+            // back into that thread's cache for the next batch, rather than on this thread, which only frees.
+            queue.async { batch.outputs = [] }
+        }
         for output in batch.outputs { try consume(output) }
     }
 }

@@ -42,24 +42,39 @@ struct PreparedCustody: Sendable {
 
 /// Everything about one frame that depends on the frame alone, worked out on a worker thread ahead of the
 /// in-order checks: both hashes, the decoded entry, the body parsed and judged for form.
-struct PreparedFrame: Sendable {
-    let raw: RawFrame
+///
+/// A class: it goes from the worker to the in-order thread and on to a signature thread, and each hand-over
+/// is one reference rather than a copy of every field. The entry's bytes are not kept: once hashed, decoded
+/// and parsed, nothing needs them.
+final class PreparedFrame: Sendable {
+    let storedHash: [UInt8]
+    let location: FrameRef
+    /// The frame's length in bytes.
+    let length: Int
     let leafHash: [UInt8]
-    let computedHash: [UInt8]
-    let entry: Result<Entry, DecodeError>
+    /// The entry hash computed from the bytes, when it differs from the stored one (the entry was altered).
+    let alteredHash: [UInt8]?
+    /// The decoded entry; nil when the bytes do not decode (`decodeError` says why).
+    let entry: Entry?
+    let decodeError: DecodeError?
     /// Nil when the entry does not decode.
     let body: PreparedBody?
 
     init(_ raw: RawFrame) {
-        self.raw = raw
+        storedHash = raw.storedHash
+        location = raw.location
+        length = raw.length
         leafHash = Merkle.leafHash(raw.entryBytes)
-        computedHash = EntryFormat.entryHash(ofCanonicalBytes: raw.entryBytes)
+        let computed = EntryFormat.entryHash(ofCanonicalBytes: raw.entryBytes)
+        alteredHash = computed == raw.storedHash ? nil : computed
         do throws(DecodeError) {
             let entry = try Entry(canonicalBytes: raw.entryBytes)
-            self.entry = .success(entry)
+            self.entry = entry
+            decodeError = nil
             body = Self.prepareBody(entry.submission)
         } catch {
-            entry = .failure(error)
+            entry = nil
+            decodeError = error
             body = nil
         }
     }

@@ -9,21 +9,22 @@ import Glibc
 
 /// Work a worker thread does for one entry: check its signature.
 struct VerifyJob: Sendable {
+    /// The entry's place in the log (its own number, unless its bytes were altered).
     var seq: UInt64
-    var storedHash: [UInt8]
-    var location: FrameRef
+    /// The prepared frame, whose decoded entry holds the submission and the signature (one reference, no copy).
+    var frame: PreparedFrame
     var key: PublicKey
-    /// The submission and the ledger's origin: the signing message is built on the worker.
-    var submission: Submission
+    /// The ledger's origin: the signing message is built on the worker.
     var origin: String
-    var signature: [UInt8]
 
     /// The finding this job makes, if any; `checker` keeps the keys' OpenSSL contexts of this thread.
     func run(_ checker: SignatureChecker) -> Finding? {
-        if checker.isValid(signature, for: submission.signingMessage(origin: origin), by: key) { return nil }
-        return Finding(seq: seq, entryHash: Hex.encode(storedHash), kind: .signature,
+        guard let entry = frame.entry else { preconditionFailure("a signature job is made only for a decoded entry") }
+        let submission = entry.submission
+        if checker.isValid(entry.signature, for: submission.signingMessage(origin: origin), by: key) { return nil }
+        return Finding(seq: seq, entryHash: Hex.encode(frame.storedHash), kind: .signature,
                        reason: "the signature of \(submission.signer) with key \(submission.keyID) does not verify (bad-signature)",
-                       location: location.description)
+                       location: frame.location.description)
     }
 }
 

@@ -272,23 +272,18 @@ struct VerifyState {
     /// Checks one frame, in log order, from what a worker prepared.
     mutating func check(_ frame: PreparedFrame) {
         report.entriesChecked += 1
-        report.bytesScanned += UInt64(frame.raw.length)
-        let location = frame.raw.location
-        let storedHash = frame.raw.storedHash
+        report.bytesScanned += UInt64(frame.length)
+        let location = frame.location
+        let storedHash = frame.storedHash
         frontier.append(leafHash: frame.leafHash)
         checkCheckpoints(final: false)
-        let computedHash = frame.computedHash
-        var entry: Entry
-        switch frame.entry {
-        case .success(let decoded): entry = decoded
-        case .failure(let error):
-            add(expectedSeq, storedHash, .decoding, "entry does not decode: \(error)", location: location)
+        guard var entry = frame.entry else {
+            add(expectedSeq, storedHash, .decoding, "entry does not decode: \(frame.decodeError!)", location: location)
             expectedSeq += 1
             previousHash = storedHash
             return
         }
-        let altered = storedHash != computedHash
-        if altered, entry.seq != expectedSeq {
+        if frame.alteredHash != nil, entry.seq != expectedSeq {
             // The bytes were changed after hashing, so the sequence number they show is not to be trusted:
             // name the entry by its place in the log (which is also where the chain resumes).
             entry.seq = expectedSeq
@@ -300,7 +295,7 @@ struct VerifyState {
                 : "expected entry \(expectedSeq) but found entry \(seq) again: a duplicated or reordered entry"
             add(min(seq, expectedSeq), storedHash, .sequence, reason, location: location)
         }
-        if storedHash != computedHash {
+        if let computedHash = frame.alteredHash {
             add(seq, storedHash, .entryHash, "the stored entry hash does not match the entry's bytes (computed \(Hex.encode(computedHash))): the entry was altered", location: location)
         }
         if entry.prevHash != previousHash {
@@ -310,7 +305,7 @@ struct VerifyState {
             add(seq, storedHash, .truncation, "HEAD records entry \(seq) with hash \(Hex.encode(head.hash)), but the log holds a different entry \(seq): the tail was rewritten", location: location)
         }
         let custody = checkBody(entry, frame.body, storedHash, location)
-        checkSignature(entry, storedHash, location)
+        checkSignature(entry, frame)
         if let custody { checkCustody(entry, custody, storedHash, location) }
         expectedSeq = seq + 1  // resynchronise on what was found (FORMAT.md §9): one misplaced entry, not a cascade
         // Chain on from the stored hash: one altered entry gives one set of findings, not a cascade.
@@ -337,7 +332,9 @@ struct VerifyState {
         }
     }
 
-    mutating func checkSignature(_ entry: Entry, _ hash: [UInt8], _ location: FrameRef) {
+    mutating func checkSignature(_ entry: Entry, _ frame: PreparedFrame) {
+        let hash = frame.storedHash
+        let location = frame.location
         if entry.seq == 0, registry == nil, !genesisFailed {
             do {
                 registry = try Registry(genesis: entry, trustAnchor: options.trustAnchor)
@@ -349,26 +346,29 @@ struct VerifyState {
             }
             return
         }
-        guard var current = registry else { return }
+        guard let current = registry else { return }
+        // Only operator entries change the registry (and have their signatures checked here, in order).
+        let isOperatorBody = OperatorBody.all.contains(entry.submission.bodyType)
         do {
             let key = try current.authorizedKey(for: entry)
             if entry.seq >= options.signaturesFrom {
-                if OperatorBody.all.contains(entry.submission.bodyType) {
+                if isOperatorBody {
                     // Registry changes apply only when validly signed: check them here, in order.
                     try current.checkSignature(of: entry)
                     report.signaturesChecked += 1
                 } else {
-                    pool.submit(VerifyJob(seq: entry.seq, storedHash: hash, location: location, key: key, submission: entry.submission,
-                                          origin: current.origin, signature: entry.signature))
+                    pool.submit(VerifyJob(seq: entry.seq, frame: frame, key: key, origin: current.origin))
                 }
             }
         } catch {
             add(entry.seq, hash, .signature, "\(error.message) (\(error.code))", location: location)
             return
         }
+        guard isOperatorBody else { return }
         do {
-            try current.apply(entry)
-            registry = current
+            var changed = current
+            try changed.apply(entry)
+            registry = changed
         } catch {
             add(entry.seq, hash, .registry, "\(error.message) (\(error.code))", location: location)
         }
