@@ -291,20 +291,33 @@ public enum ECDSASignature {
     }
 
     /// Strict DER from `r ‖ s`; nil unless `raw` is 64 bytes.
+    ///
+    /// Written out by hand (X.690 §8.3, §10): `30 len 02 len r 02 len s`, each integer in its fewest bytes, with a
+    /// leading zero byte when its top bit is set (the integers are non-negative). Both fit in one length byte.
+    /// The verifier converts every P-256 signature, so this allocates the result and nothing else.
     public static func der(fromRaw raw: [UInt8]) -> [UInt8]? {
-        guard raw.count == 64, let sig = ECDSA_SIG_new() else { return nil }
-        defer { ECDSA_SIG_free(sig) }
-        let r = BN_bin2bn(raw, 32, nil)
-        let s = raw.withUnsafeBufferPointer { BN_bin2bn($0.baseAddress! + 32, 32, nil) }
-        guard let r, let s, ECDSA_SIG_set0(sig, r, s) == 1 else {
-            BN_free(r)
-            BN_free(s)
-            return nil
+        guard raw.count == 64 else { return nil }
+        // The first significant byte of a 32-byte big-endian integer (the last byte when it is zero).
+        func start(_ base: Int) -> Int {
+            var index = base
+            while index < base + 31, raw[index] == 0 { index += 1 }
+            return index
         }
-        var out: UnsafeMutablePointer<UInt8>? = nil
-        let length = i2d_ECDSA_SIG(sig, &out)
-        guard length > 0, let out else { return nil }
-        defer { CRYPTO_free(out, #file, #line) }
-        return Array(UnsafeBufferPointer(start: out, count: Int(length)))
+        let rStart = start(0), sStart = start(32)
+        let rPad = raw[rStart] & 0x80 != 0, sPad = raw[sStart] & 0x80 != 0
+        let rLength = 32 - rStart + (rPad ? 1 : 0), sLength = 64 - sStart + (sPad ? 1 : 0)
+        var der = [UInt8]()
+        der.reserveCapacity(6 + rLength + sLength)
+        der.append(0x30)
+        der.append(UInt8(4 + rLength + sLength))
+        der.append(0x02)
+        der.append(UInt8(rLength))
+        if rPad { der.append(0) }
+        der += raw[rStart..<32]
+        der.append(0x02)
+        der.append(UInt8(sLength))
+        if sPad { der.append(0) }
+        der += raw[sStart..<64]
+        return der
     }
 }

@@ -102,6 +102,38 @@ struct P256Tests {
         #expect(Array(high[2..<5]) == [0x02, 0x21, 0x00])
     }
 
+    @Test("der(fromRaw:) writes strict DER for any r and s: fewest bytes, a zero byte only before a high bit, OpenSSL reads it back")
+    func derFromRawIsStrict() throws {
+        // Integers with long runs of leading zeros and every top bit, zero itself included.
+        var cases: [[UInt8]] = [[UInt8](repeating: 0, count: 64), [UInt8](repeating: 0xff, count: 64)]
+        for seed in 0..<600 {
+            var raw = pseudoRandomBytes(64, seed: UInt64(1000 + seed))
+            for (base, zeros) in [(0, seed % 33), (32, (seed / 33) % 33)] where zeros > 0 {
+                for index in base..<base + min(zeros, 32) { raw[index] = 0 }
+            }
+            cases.append(raw)
+        }
+        for raw in cases {
+            let der = try #require(ECDSASignature.der(fromRaw: raw))
+            #expect(der[0] == 0x30 && Int(der[1]) == der.count - 2)
+            var offset = 2
+            for half in 0..<2 {
+                #expect(der[offset] == 0x02)
+                let length = Int(der[offset + 1])
+                let content = Array(der[(offset + 2)..<(offset + 2 + length)])
+                #expect(!content.isEmpty)
+                #expect(content[0] & 0x80 == 0, "a DER INTEGER here is non-negative")
+                if content.count > 1 { #expect(content[0] != 0 || content[1] & 0x80 != 0, "a leading zero byte only before a high bit") }
+                let value = Array(raw[(half * 32)..<(half * 32 + 32)])
+                let padded = [UInt8](repeating: 0, count: 32 - min(32, content.count)) + content.suffix(32)
+                #expect(padded == value)
+                offset += 2 + length
+            }
+            #expect(offset == der.count)
+            #expect(ECDSASignature.raw(fromDER: der) == raw, "OpenSSL's d2i reads back what was written")
+        }
+    }
+
     @Test("der(fromRaw:) refuses anything but 64 bytes")
     func derFromRawLengths() {
         for count in [0, 32, 63, 65, 128] {
