@@ -48,6 +48,36 @@ struct CustodyReplayTests {
         }
     }
 
+    @Test("custody findings have a bound of their own: more of them than are kept cannot hide later damage")
+    func custodyFindingsCannotCrowdOutDamage() throws {
+        try withTemporaryDirectory { directory in
+            let test = try TestLedger.standard(in: directory)
+            test.ledger.close()
+            // 1,200 validly signed second commissions of one lot (entries 10…1209): a custody finding each, more than
+            // the verifier keeps of one kind with --max 4 (4 × 4 + 1,000).
+            let again = try test.forged(commission("LOT-0003"), signer: test.alpha.gln, key: test.alpha.key)
+            _ = try test.forceAppend(Array(repeating: again, count: 1_200))
+            // Entries 20 and 1150 altered on disk (their previous-entry hashes): only the reading pass sees that, as
+            // an entry-hash and a chain finding each. The custody verdicts from entry 20 on are withheld at the end,
+            // which leaves room in the report for the damage at 1150, if it was kept while they piled up.
+            let frames = try frameLocations(test.layout)
+            for seq: UInt64 in [20, 1150] {
+                let damaged = try #require(frames.first { $0.seq == seq })
+                var file = try SegmentSurgery(damaged.path)
+                file.flip(damaged.prevHash.lowerBound)
+                try file.save()
+            }
+            let options = VerifyOptions(trustAnchor: test.operatorKey.publicKey, maxFindings: 4)
+            let report = try Verifier(layout: test.layout, options: options).run()
+            #expect(report.findings.map(\.seq) == [10, 11, 12, 13], "custody findings before the first damage come first")
+            #expect(report.findings.allSatisfy { $0.kind == .custody })
+            let wider = try Verifier(layout: test.layout, options: VerifyOptions(trustAnchor: test.operatorKey.publicKey, maxFindings: 20)).run()
+            let damage = wider.findings.filter { $0.kind != .custody }
+            #expect(damage.map(\.seq) == [20, 20, 1150, 1150], "\(damage)")
+            #expect(damage.map(\.kind) == [.entryHash, .chain, .entryHash, .chain])
+        }
+    }
+
     @Test("custody verdicts after an integrity finding are withheld, with a notice")
     func noCascadeAfterDamage() throws {
         let report = try tampered { test, frames in
