@@ -6,7 +6,7 @@ public enum EPCISTime {
     /// beyond the third rounded half up; nil when the text is not such a dateTime (a dateTime without a
     /// time zone is refused: it would not name one instant). Whitespace around it is ignored.
     public static func parse(_ text: String) -> Int64? {
-        let trimmed = trim(text)
+        let trimmed = text.trimmingWhitespace
         let bytes = Array(trimmed.utf8)
         guard bytes.count > 10, bytes[10] == UInt8(ascii: "T"), var ms = Timestamp.parse(trimmed) else { return nil }
         // Timestamp.parse keeps three fraction digits; the fourth decides the rounding.

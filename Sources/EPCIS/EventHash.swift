@@ -212,7 +212,7 @@ struct PreHashBuilder {
         switch value {
         case .object(let members):
             var out = name
-            if let text = members.first(where: { $0.key == "#text" })?.value.stringValue.map(trim), !text.isEmpty {
+            if let text = members.first(where: { $0.key == "#text" })?.value.stringValue?.trimmingWhitespace, !text.isEmpty {
                 out += "=" + canonical(text, field: key, vocabularyKey: nil)
             }
             return out + sortedGeneric(members.filter { $0.key != "#text" })
@@ -239,7 +239,7 @@ struct PreHashBuilder {
 
     func scalarText(_ value: EPCISNode) -> String? {
         switch value {
-        case .string(let text): trim(text)
+        case .string(let text): text.trimmingWhitespace
         case .number(let text): text
         case .bool(let flag): flag ? "true" : "false"
         default: nil

@@ -91,11 +91,15 @@ public struct EPCISMasterData: Sendable, Hashable {
 }
 
 extension String {
-    /// The text without leading and trailing white space (XML text content often carries indentation).
+    /// The text without leading and trailing XML white space: space, tab, CR and LF (XML 1.0's `S`, which is also
+    /// JSON's white space). Text content often carries indentation; any other character, Unicode spaces such as
+    /// U+00A0 included, is data and stays, so an identifier padded with one is refused by its own check rather
+    /// than silently cleaned.
     public var trimmingWhitespace: String {
-        let scalars = unicodeScalars
-        guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }) else { return "" }
-        let last = scalars.lastIndex(where: { !$0.properties.isWhitespace })!
-        return String(scalars[first...last])
+        let utf8 = self.utf8
+        guard let first = utf8.firstIndex(where: { !isSpace($0) }) else { return "" }
+        let last = utf8.lastIndex(where: { !isSpace($0) })!
+        if first == utf8.startIndex && last == utf8.index(before: utf8.endIndex) { return self }
+        return String(self[first...last])
     }
 }

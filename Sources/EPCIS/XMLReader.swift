@@ -156,7 +156,7 @@ struct XMLMapper {
     /// under `#text`). `xsi:type` numeric and boolean leaves become numbers and booleans.
     mutating func generic(_ element: XMLNodeElement, skipAttribute: String? = nil) -> EPCISNode {
         let attributes = element.attributes.filter { $0.namespace != EPCISXMLReader.xsiNamespace && !($0.namespace.isEmpty && $0.localName == skipAttribute) }
-        let text = trim(element.text)
+        let text = element.text.trimmingWhitespace
         if element.children.isEmpty && attributes.isEmpty {
             if let type = element.attributes.first(where: { $0.namespace == EPCISXMLReader.xsiNamespace && $0.localName == "type" })?.value {
                 let local = type.split(separator: ":").last.map(String.init) ?? type
@@ -173,7 +173,7 @@ struct XMLMapper {
         }
         var members: [EPCISNode.Member] = []
         for attribute in attributes {
-            members.append(.init(key(namespace: attribute.namespace, prefix: attribute.prefix, localName: attribute.localName), .string(trim(attribute.value))))
+            members.append(.init(key(namespace: attribute.namespace, prefix: attribute.prefix, localName: attribute.localName), .string(attribute.value.trimmingWhitespace)))
         }
         if !text.isEmpty { members.append(.init("#text", .string(text))) }
         appendGeneric(element.children, to: &members)
@@ -232,13 +232,13 @@ struct XMLMapper {
     }
 
     mutating func vocabulary(_ element: XMLNodeElement) throws(EPCISError) -> EPCISNode {
-        guard let type = element.attribute("type").map(trim), !type.isEmpty else {
+        guard let type = element.attribute("type")?.trimmingWhitespace, !type.isEmpty else {
             throw fail(element, field: "epcisHeader.epcisMasterData.vocabularyList", code: "missing-field", "a Vocabulary has no type attribute")
         }
         var items: [EPCISNode] = []
         for list in element.children where list.localName == "VocabularyElementList" {
             for item in list.children where item.localName == "VocabularyElement" {
-                guard let id = item.attribute("id").map(trim), !id.isEmpty else {
+                guard let id = item.attribute("id")?.trimmingWhitespace, !id.isEmpty else {
                     throw fail(item, field: "epcisHeader.epcisMasterData.vocabularyList", code: "missing-field", "a VocabularyElement has no id attribute")
                 }
                 var attributes: [EPCISNode] = []
@@ -246,11 +246,11 @@ struct XMLMapper {
                 var extra: [EPCISNode.Member] = []
                 for part in item.children {
                     if Self.isStandard(part) && part.localName == "attribute" {
-                        let attributeID = trim(part.attribute("id") ?? "")
-                        let value: EPCISNode = part.children.isEmpty ? .string(trim(part.text)) : generic(part, skipAttribute: "id")
+                        let attributeID = (part.attribute("id") ?? "").trimmingWhitespace
+                        let value: EPCISNode = part.children.isEmpty ? .string(part.text.trimmingWhitespace) : generic(part, skipAttribute: "id")
                         attributes.append(.object([.init("id", .string(attributeID)), .init("attribute", value)]))
                     } else if Self.isStandard(part) && part.localName == "children" {
-                        children += part.children.map { .string(trim($0.text)) }
+                        children += part.children.map { .string($0.text.trimmingWhitespace) }
                     } else if !Self.isStandard(part) {
                         appendGeneric([part], to: &extra)
                     }
@@ -291,7 +291,7 @@ struct XMLMapper {
 
     func findEventID(_ element: XMLNodeElement) -> String? {
         for child in element.children where Self.isStandard(child) {
-            if child.localName == "eventID" { return trim(child.text) }
+            if child.localName == "eventID" { return child.text.trimmingWhitespace }
             if child.localName == "baseExtension" || child.localName == "extension", let id = findEventID(child) { return id }
         }
         return nil
@@ -319,21 +319,21 @@ struct XMLMapper {
             let value: EPCISNode
             switch name {
             case "action":
-                let action = trim(child.text)
+                let action = child.text.trimmingWhitespace
                 guard action == "ADD" || action == "OBSERVE" || action == "DELETE" else {
                     throw fail(child, field: "action", code: "bad-action", "action \"\(action)\" is not ADD, OBSERVE or DELETE")
                 }
                 value = .string(action)
             case "eventTimeZoneOffset":
-                let offset = trim(child.text)
+                let offset = child.text.trimmingWhitespace
                 guard EPCISTime.isOffset(offset) else {
                     throw fail(child, field: name, code: "bad-time", "eventTimeZoneOffset \"\(offset)\" is not ±hh:mm")
                 }
                 value = .string(offset)
             case _ where Self.stringFields.contains(name):
-                value = .string(trim(child.text))
+                value = .string(child.text.trimmingWhitespace)
             case _ where Self.epcLists.contains(name):
-                value = .array(child.children.filter { $0.localName == "epc" }.map { .string(trim($0.text)) })
+                value = .array(child.children.filter { $0.localName == "epc" }.map { .string($0.text.trimmingWhitespace) })
             case _ where Self.quantityLists.contains(name):
                 var items: [EPCISNode] = []
                 for (index, item) in child.children.enumerated() where item.localName == "quantityElement" {
@@ -355,7 +355,7 @@ struct XMLMapper {
             case "persistentDisposition":
                 var parts: [EPCISNode.Member] = []
                 for part in child.children where part.localName == "set" || part.localName == "unset" {
-                    let text = EPCISNode.string(trim(part.text))
+                    let text = EPCISNode.string(part.text.trimmingWhitespace)
                     if let index = parts.firstIndex(where: { $0.key == part.localName }), case .array(let items) = parts[index].value {
                         parts[index].value = .array(items + [text])
                     } else {
@@ -394,12 +394,12 @@ struct XMLMapper {
         var members: [EPCISNode.Member] = []
         for part in element.children {
             switch Self.isStandard(part) ? part.localName : "" {
-            case "epcClass", "uom": members.append(.init(part.localName, .string(trim(part.text))))
+            case "epcClass", "uom": members.append(.init(part.localName, .string(part.text.trimmingWhitespace)))
             case "quantity":
                 // xsi:nil="true": the quantity is absent (the XSD declares it nillable).
-                if part.attributes.contains(where: { $0.namespace == EPCISXMLReader.xsiNamespace && $0.localName == "nil" && trim($0.value) == "true" }),
-                   trim(part.text).isEmpty { continue }
-                let text = trim(part.text)
+                if part.attributes.contains(where: { $0.namespace == EPCISXMLReader.xsiNamespace && $0.localName == "nil" && $0.value.trimmingWhitespace == "true" }),
+                   part.text.trimmingWhitespace.isEmpty { continue }
+                let text = part.text.trimmingWhitespace
                 guard isNumber(text) else {
                     throw fail(part, field: field + ".quantity", code: "bad-quantity", "quantity \"\(text)\" is not a number")
                 }
@@ -428,8 +428,8 @@ struct XMLMapper {
         var result: [EPCISNode] = []
         for child in element.children where child.localName == item {
             var members: [EPCISNode.Member] = []
-            if let type = child.attribute("type") { members.append(.init("type", .string(trim(type)))) }
-            members.append(.init(item, .string(trim(child.text))))
+            if let type = child.attribute("type") { members.append(.init("type", .string(type.trimmingWhitespace))) }
+            members.append(.init(item, .string(child.text.trimmingWhitespace)))
             result.append(.object(members))
         }
         return result
@@ -439,9 +439,9 @@ struct XMLMapper {
         var members: [EPCISNode.Member] = []
         for part in element.children {
             switch Self.isStandard(part) ? part.localName : "" {
-            case "declarationTime", "reason": members.append(.init(part.localName, .string(trim(part.text))))
+            case "declarationTime", "reason": members.append(.init(part.localName, .string(part.text.trimmingWhitespace)))
             case "correctiveEventIDs":
-                members.append(.init("correctiveEventIDs", .array(part.children.map { .string(trim($0.text)) })))
+                members.append(.init("correctiveEventIDs", .array(part.children.map { .string($0.text.trimmingWhitespace) })))
             case "extension":
                 try flattenedGeneric(part, into: &members)
             default:
@@ -478,7 +478,7 @@ struct XMLMapper {
     mutating func sensorAttributes(_ element: XMLNodeElement, field: String) throws(EPCISError) -> EPCISNode {
         var members: [EPCISNode.Member] = []
         for attribute in element.attributes {
-            let value = trim(attribute.value)
+            let value = attribute.value.trimmingWhitespace
             if attribute.namespace.isEmpty && Self.sensorNumbers.contains(attribute.localName) {
                 guard isNumber(value) else {
                     throw fail(element, field: field + "." + attribute.localName, code: "bad-number", "\(attribute.localName) \"\(value)\" is not a number")
@@ -496,15 +496,6 @@ struct XMLMapper {
         try flattenedGeneric(element, into: &members)
         return .object(members)
     }
-}
-
-/// Trims XML whitespace (space, tab, CR, LF) from both ends.
-func trim(_ text: String) -> String {
-    let utf8 = text.utf8
-    guard let first = utf8.firstIndex(where: { !isSpace($0) }) else { return "" }
-    let last = utf8.lastIndex(where: { !isSpace($0) })!
-    if first == utf8.startIndex && last == utf8.index(before: utf8.endIndex) { return text }
-    return String(text[first...last])
 }
 
 /// An xsd:decimal or xsd:double literal (`12`, `-0.5`, `1E3`, `.5`).
