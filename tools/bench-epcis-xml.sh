@@ -3,13 +3,7 @@
 # 10 SGTINs with lot/expiry, packing, shipping with po/desadv; about 1 KiB an event), read into EPCISDocument
 # (best of 3), beside the floor of one plain pass over the same bytes, then the CBV 2.0 hash of every event.
 # Usage: tools/bench-epcis-xml.sh [EVENTS]   (default 100000). Needs a release build (done here).
-set -euo pipefail
-cd "$(dirname "$0")/.."
 events=${1:-100000}
-swift build -c release --product ledger-bench >/dev/null
-bench=.build/release/ledger-bench
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-echo "# machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | xargs)"
+source "$(dirname "$0")/bench-common.sh"
 $bench epcis-xml-generate "$work/events.xml" "$events"
 $bench epcis-xml "$work/events.xml"

@@ -6,14 +6,8 @@
 # and the plain append rate (`ledger-bench append-batched`) measured in the same run, since the machine's load
 # moves every figure.
 # Usage: tools/bench-epcis.sh [EVENTS]   (default 100000). Needs a release build (done here).
-set -euo pipefail
-cd "$(dirname "$0")/.."
 events=${1:-100000}
-swift build -c release --product ledger-bench >/dev/null
-bench=.build/release/ledger-bench
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-echo "# machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | xargs)"
+source "$(dirname "$0")/bench-common.sh"
 echo "## physical limits: openssl speed ed25519 (single core; an imported event costs one sign and one verify)"
 openssl speed -seconds 3 ed25519 2>/dev/null | grep -E 'Ed25519|sign/s' || true
 echo "## fdatasync: the whole document is one batch, so one sync"

@@ -2,15 +2,9 @@
 # Foundation benchmark: append rate (single and batched) and verify rate for 100,000 entries, with
 # Ed25519 and P-256 partner keys, beside `openssl speed` run on the same machine in the same script.
 # Usage: tools/bench-foundation.sh [ENTRIES]   (default 100000). Needs a release build (done here).
-set -euo pipefail
-cd "$(dirname "$0")/.."
 entries=${1:-100000}
-swift build -c release --product ledger-bench >/dev/null
-bench=.build/release/ledger-bench
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
 
-echo "# machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | xargs)"
+source "$(dirname "$0")/bench-common.sh"
 echo "# disk of $work: $(df -h "$work" | tail -1 | awk '{print $1}')"
 echo "## physical limits: openssl speed (single core)"
 openssl speed -seconds 3 ed25519 ecdsap256 2>/dev/null | grep -E '^ *(253|256)|sign/s|Ed25519|nistp256' || true

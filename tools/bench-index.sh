@@ -9,16 +9,11 @@
 # later runs reuse it. A fresh ledger's lookups are measured twice: on the index the appends left, and on
 # the rebuilt one. `rm -rf .build-bench` forces a new generation.
 # Usage: tools/bench-index.sh [SMALL] [LARGE] [SEED]   (defaults 100000 1000000 chain-1)
-set -euo pipefail
-cd "$(dirname "$0")/.."
 small=${1:-100000}
 large=${2:-1000000}
 seed=${3:-chain-1}
-swift build -c release --product ledger-bench >/dev/null
-bench=.build/release/ledger-bench
+source "$(dirname "$0")/bench-common.sh" "seed $seed"
 version=$(cat Sources/ledger-bench/IndexBench.swift docs/FORMAT.md | sha256sum | cut -c1-12)
-echo "# machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | xargs), seed $seed"
-echo "# load: $(uptime | sed 's/.*load average/load average/')"
 for units in "$small" "$large"; do
     echo "## $units bottles"
     dir=.build-bench/chain-$units-$seed-$version

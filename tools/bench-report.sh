@@ -6,16 +6,10 @@
 # cited entries from the log and checking their signatures once. Targets: serial < 50 ms at 1M bottles; lot of
 # 10,000 serials < 2 s.
 # Usage: tools/bench-report.sh [BOTTLES...] (default 100000 1000000); SEED=chain-1
-set -euo pipefail
-cd "$(dirname "$0")/.."
 seed=${SEED:-chain-1}
 sizes=("$@")
 [ ${#sizes[@]} -eq 0 ] && sizes=(100000 1000000)
-swift build -c release --product ledger-bench >/dev/null
-bench=.build/release/ledger-bench
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-echo "# machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | xargs), seed $seed"
+source "$(dirname "$0")/bench-common.sh" "seed $seed"
 for units in "${sizes[@]}"; do
     echo "## $units bottles"
     $bench index-generate "$work/chain-$units" "$units" "$seed" | grep -v '^  '

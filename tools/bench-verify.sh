@@ -14,17 +14,11 @@
 # beside the same pass bounded to REPLAY_MIB (default 64) MiB, spilling to a scratch file in $TMPDIR: compare
 # the `peak memory` figures and the rates (the spill's cost).
 # Usage: [ROUNDS=3] tools/bench-verify.sh [N] [REPLAY_MIB]
-set -euo pipefail
-cd "$(dirname "$0")/.."
 entries=${1:-1000000}
 replay_mib=${2:-64}
 rounds=${ROUNDS:-3}
-swift build -c release --product ledger-bench >/dev/null
-bench=.build/release/ledger-bench
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+source "$(dirname "$0")/bench-common.sh"
 cores=$(nproc)
-echo "# machine: $cores cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | xargs); load $(cut -d' ' -f1-3 /proc/loadavg)"
 openssl speed -seconds 2 -bytes 512 sha256 2>/dev/null | grep -E '^type|^sha256'
 
 # verify/s of one OpenSSL algorithm (ed25519 | ecdsap256), on one core, or on every core with `multi`.
