@@ -12,7 +12,8 @@
 small=${1:-100000}
 large=${2:-1000000}
 seed=${3:-chain-1}
-source "$(dirname "$0")/bench-common.sh" "seed $seed"
+bench_label="seed $seed"
+source "$(dirname "$0")/bench-common.sh"
 version=$(cat Sources/ledger-bench/IndexBench.swift docs/FORMAT.md | sha256sum | cut -c1-12)
 for units in "$small" "$large"; do
     echo "## $units bottles"

@@ -9,7 +9,8 @@
 seed=${SEED:-chain-1}
 sizes=("$@")
 [ ${#sizes[@]} -eq 0 ] && sizes=(100000 1000000)
-source "$(dirname "$0")/bench-common.sh" "seed $seed"
+bench_label="seed $seed"
+source "$(dirname "$0")/bench-common.sh"
 for units in "${sizes[@]}"; do
     echo "## $units bottles"
     $bench index-generate "$work/chain-$units" "$units" "$seed" | grep -v '^  '
