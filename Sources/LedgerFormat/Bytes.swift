@@ -91,6 +91,8 @@ public struct ByteReader: ~Copyable {
     public mutating func str8(_ field: String) throws(DecodeError) -> String {
         let length = Int(try u8(field))
         let bytes = try take(length, field)
+        // ASCII (signers, key ids, body types) is valid UTF-8 as it stands; `String(validating:)` costs more.
+        if !bytes.contains(where: { $0 >= 0x80 }) { return String(decoding: bytes, as: UTF8.self) }
         guard let text = String(validating: bytes, as: UTF8.self) else {
             throw DecodeError(field: field, reason: "is not valid UTF-8")
         }
