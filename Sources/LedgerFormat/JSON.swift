@@ -181,11 +181,41 @@ struct LedgerJSONBuilder: JSONBuilder {
     func bool(_ flag: Bool) -> JSONValue { .bool(flag) }
     func null() -> JSONValue { .null }
     func array(_ elements: [JSONValue]) -> JSONValue { .array(elements) }
-    func newObject() -> [String: JSONValue] { [:] }
-    func add(_ key: String, _ value: JSONValue, to object: inout [String: JSONValue]) -> Bool {
-        object.updateValue(value, forKey: key) == nil
+    func newObject() -> PendingObject { PendingObject() }
+    func add(_ key: String, _ value: JSONValue, to object: inout PendingObject) -> Bool { object.add(key, value) }
+    func object(_ object: PendingObject) -> JSONValue { .object(object.dictionary) }
+
+    /// An object's members as they arrive, made a dictionary once complete: sized once rather than grown
+    /// member by member (the objects of entry bodies have a handful of members).
+    struct PendingObject {
+        var members: [(key: String, value: JSONValue)] = []
+        /// The names so far, once there are too many to compare one by one.
+        var names: Set<String>?
+
+        static let linearLimit = 16
+
+        /// Adds a member; false when the object already has `key`.
+        mutating func add(_ key: String, _ value: JSONValue) -> Bool {
+            if members.isEmpty { members.reserveCapacity(8) }
+            if names == nil, members.count >= Self.linearLimit {
+                names = Set(minimumCapacity: 2 * Self.linearLimit)
+                for member in members { names!.insert(member.key) }
+            }
+            if names != nil {
+                guard names!.insert(key).inserted else { return false }
+            } else if members.contains(where: { $0.key == key }) {
+                return false
+            }
+            members.append((key, value))
+            return true
+        }
+
+        var dictionary: [String: JSONValue] {
+            var dictionary = [String: JSONValue](minimumCapacity: members.count)
+            for member in members { dictionary[member.key] = member.value }
+            return dictionary
+        }
     }
-    func object(_ object: [String: JSONValue]) -> JSONValue { .object(object) }
 }
 
 /// A recursive-descent parser over UTF-8 bytes: strict RFC 8259 (no byte-order mark, unique member names,

@@ -224,4 +224,21 @@ struct BytePrimitiveTests {
         #expect(read.8 == 0)
         #expect(read.9 == bytes.count)
     }
+
+    @Test("str8 reads ASCII and UTF-8 as String(validating:) does and refuses what is not UTF-8")
+    func str8() {
+        let samples: [[UInt8]] = [[], Array("operator".utf8), [0x00, 0x7F], Array("héllo 😀".utf8), [0x41, 0xFF], [0xC0, 0x80],
+                                  [0xE2, 0x82], [0xED, 0xA0, 0x80], [0x7F, 0x80]]
+        for sample in samples {
+            let read: Result<String, DecodeError> = ([UInt8(sample.count)] + sample).withUnsafeBytes { raw in
+                var reader = ByteReader(raw)
+                do throws(DecodeError) { return .success(try reader.str8("s")) } catch { return .failure(error) }
+            }
+            if let expected = String(validating: sample, as: UTF8.self) {
+                #expect(read == .success(expected), "\(sample)")
+            } else {
+                #expect(read == .failure(DecodeError(field: "s", reason: "is not valid UTF-8")), "\(sample)")
+            }
+        }
+    }
 }

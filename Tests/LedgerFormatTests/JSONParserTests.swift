@@ -55,7 +55,7 @@ struct JSONParserTests {
         #expect(plain.description == #"invalid JSON at byte 7: duplicate member name "a""#)
     }
 
-    @Test("duplicate member names in large objects: repeating a first, a middle or the latest name", arguments: [0, 10, 16, 39])
+    @Test("duplicate member names in large objects: repeating a first, a middle or the latest name", arguments: [0, 10, 15, 16, 39])
     func duplicateKeysInLargeObjects(repeated: Int) throws {
         let members = (0..<40).map { #""k\#($0)":\#($0)"# }
         let prefix = "{" + members.joined(separator: ",") + ","
