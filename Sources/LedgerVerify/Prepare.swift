@@ -35,9 +35,15 @@ enum PreparedBody: Sendable {
 }
 
 /// A custody body as parsed, with its JSON when it keeps an EPCIS event (the kept-event check compares them).
-struct PreparedCustody: Sendable {
+/// A class, so the in-order checks take it from the prepared frame as one reference, not a copy of the body.
+final class PreparedCustody: Sendable {
     let body: Result<CustodyBody, BodyError>
     let keptEventJSON: JSONValue?
+
+    init(body: Result<CustodyBody, BodyError>, keptEventJSON: JSONValue?) {
+        self.body = body
+        self.keptEventJSON = keptEventJSON
+    }
 }
 
 /// Everything about one frame that depends on the frame alone, worked out on a worker thread ahead of the
