@@ -144,7 +144,7 @@ public struct ContainmentChange: Sendable, Hashable {
 /// hands them to the store after a durable append and empties the overlay.
 public struct CustodyState: Sendable {
     /// Units changed since the last `takeChanges()` (without a backing store: every unit).
-    public private(set) var units: [UnitID: UnitRecord] = [:]
+    public private(set) var units = UnitTable()
     /// Open shipments added since the last `takeChanges()` (without a backing store: every open shipment).
     public private(set) var shipments: [String: OpenShipment] = [:]
     /// Shipments received since the last `takeChanges()` that the backing store may still hold.
@@ -208,7 +208,7 @@ public struct CustodyState: Sendable {
             case .transferHash(let seq, let old): transferHashes[seq] = old
             }
         }
-        if journal != nil && unitsEmptyAtBatchStart { units = [:] }
+        if journal != nil && unitsEmptyAtBatchStart { units.removeAll() }
         unitsEmptyAtBatchStart = false
         if events.count > eventsAtBatchStart { events.removeSubrange(eventsAtBatchStart...) }
         if containmentChanges.count > containmentAtBatchStart { containmentChanges.removeSubrange(containmentAtBatchStart...) }
@@ -230,7 +230,7 @@ public struct CustodyState: Sendable {
     /// The changes since the last call, for the backing store to persist; empties the overlay.
     public mutating func takeChanges() -> Changes {
         defer {
-            units = [:]
+            units.removeAll()
             shipments = [:]
             closedShipments = []
             transferHashes = [:]
@@ -238,7 +238,7 @@ public struct CustodyState: Sendable {
             containmentChanges = []
             epcisEvents = []
         }
-        return Changes(units: Array(units.values), openShipments: Array(shipments.values), closedShipments: closedShipments,
+        return Changes(units: units.values, openShipments: Array(shipments.values), closedShipments: closedShipments,
                        transferHashes: transferHashes, events: events, containment: containmentChanges, epcisEvents: epcisEvents)
     }
 
@@ -279,7 +279,7 @@ public struct CustodyState: Sendable {
 
     private mutating func set(_ record: UnitRecord, seq: UInt64) {
         if !unitsEmptyAtBatchStart { journal?.append(.unit(record.id, units[record.id])) }
-        units[record.id] = record
+        units.store(record)
         if recordsEvents {
             // Reached through a container named in the entry: the nearest such ancestor.
             var via: UnitID?
