@@ -55,7 +55,26 @@ public enum UnitID: Sendable, Hashable, Comparable, CustomStringConvertible {
     /// True for SSCCs (logistic units that exist only as containers).
     public var isSSCC: Bool { if case .sscc = self { return true } else { return false } }
 
-    public static func < (lhs: UnitID, rhs: UnitID) -> Bool { lhs.canonical < rhs.canonical }
+    /// The order of the canonical strings.
+    public static func < (lhs: UnitID, rhs: UnitID) -> Bool {
+        // Without building the strings where the fields decide: "(00)" sorts before "(01)"; for ASCII fields and
+        // 14-digit GTINs (every valid identifier) String's order is the bytes', field by field.
+        switch (lhs, rhs) {
+        case (.sscc, .sgtin): return true
+        case (.sgtin, .sscc): return false
+        case (.sscc(let left), .sscc(let right)) where isASCII(left) && isASCII(right):
+            return left.utf8.lexicographicallyPrecedes(right.utf8)
+        case (.sgtin(let leftGTIN, let leftSerial), .sgtin(let rightGTIN, let rightSerial))
+            where leftGTIN.utf8.count == 14 && rightGTIN.utf8.count == 14
+                && isASCII(leftGTIN) && isASCII(rightGTIN) && isASCII(leftSerial) && isASCII(rightSerial):
+            if leftGTIN != rightGTIN { return leftGTIN.utf8.lexicographicallyPrecedes(rightGTIN.utf8) }
+            return leftSerial.utf8.lexicographicallyPrecedes(rightSerial.utf8)
+        default:
+            return lhs.canonical < rhs.canonical
+        }
+    }
+
+    private static func isASCII(_ text: String) -> Bool { text.utf8.allSatisfy { $0 < 0x80 } }
 
     /// Why `serial` is not a GS1 AI (21) serial (1–20 characters of GS1 character set 82), or nil.
     public static func serialProblem(_ serial: String) -> String? {

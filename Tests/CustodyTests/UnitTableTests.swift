@@ -79,4 +79,17 @@ struct UnitTableTests {
         #expect(table.count == ids.count)
         for (seq, id) in ids.enumerated() { #expect(table[id]?.createdSeq == UInt64(seq)) }
     }
+
+    @Test("identifiers sort as their canonical strings do, short cuts or not")
+    func orderIsCanonical() {
+        let odd: [UnitID] = [.sgtin(gtin: "123", serial: "9"), .sgtin(gtin: "12", serial: "39"), .sgtin(gtin: Products.unitGTIN, serial: "K"),
+                             .sgtin(gtin: Products.unitGTIN, serial: "\u{212A}"), .sgtin(gtin: Products.unitGTIN, serial: "é"),
+                             .sscc("\u{212A}"), .sscc(""), unit(""), unit("(21)A")]
+        let ids = Self.ids.prefix(60) + odd + [unit("A"), unit("a"), unit("Z"), unit("AA"), unit("A", gtin: Products.otherGTIN)]
+        for left in ids {
+            for right in ids {
+                #expect((left < right) == (left.canonical < right.canonical), "\(left) < \(right)")
+            }
+        }
+    }
 }
