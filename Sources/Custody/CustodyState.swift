@@ -43,7 +43,7 @@ public struct UnitRecord: Sendable, Hashable {
     }
     /// The lot behind one shared reference: the units of a commission point to one copy, so a record stays
     /// small and copying it copies one pointer instead of the lot's and product's strings.
-    private var lotBox: LotBox?
+    private(set) var lotBox: LotBox?
     public var owner: String
     /// Who holds it physically; nil while in transit.
     public var possessor: String?
@@ -144,7 +144,7 @@ public struct ContainmentChange: Sendable, Hashable {
 /// hands them to the store after a durable append and empties the overlay.
 public struct CustodyState: Sendable {
     /// Units changed since the last `takeChanges()` (without a backing store: every unit).
-    public private(set) var units: [UnitID: UnitRecord] = [:]
+    public private(set) var units = UnitTable()
     /// Open shipments added since the last `takeChanges()` (without a backing store: every open shipment).
     public private(set) var shipments: [String: OpenShipment] = [:]
     /// Shipments received since the last `takeChanges()` that the backing store may still hold.
@@ -208,7 +208,7 @@ public struct CustodyState: Sendable {
             case .transferHash(let seq, let old): transferHashes[seq] = old
             }
         }
-        if journal != nil && unitsEmptyAtBatchStart { units = [:] }
+        if journal != nil && unitsEmptyAtBatchStart { units.removeAll() }
         unitsEmptyAtBatchStart = false
         if events.count > eventsAtBatchStart { events.removeSubrange(eventsAtBatchStart...) }
         if containmentChanges.count > containmentAtBatchStart { containmentChanges.removeSubrange(containmentAtBatchStart...) }
@@ -230,7 +230,7 @@ public struct CustodyState: Sendable {
     /// The changes since the last call, for the backing store to persist; empties the overlay.
     public mutating func takeChanges() -> Changes {
         defer {
-            units = [:]
+            units.removeAll()
             shipments = [:]
             closedShipments = []
             transferHashes = [:]
@@ -238,7 +238,7 @@ public struct CustodyState: Sendable {
             containmentChanges = []
             epcisEvents = []
         }
-        return Changes(units: Array(units.values), openShipments: Array(shipments.values), closedShipments: closedShipments,
+        return Changes(units: units.values, openShipments: Array(shipments.values), closedShipments: closedShipments,
                        transferHashes: transferHashes, events: events, containment: containmentChanges, epcisEvents: epcisEvents)
     }
 
@@ -277,9 +277,11 @@ public struct CustodyState: Sendable {
         transferHashes[seq] ?? backing?.transferHash(seq)
     }
 
-    private mutating func set(_ record: UnitRecord, seq: UInt64) {
+    /// Stores `record` (moved into the table, not copied), journaling the record it replaces and recording its
+    /// unit event. Loops that store many records drain their array in order (`reverseByMoving()`, then `popLast()`), so
+    /// each record moves into the table rather than being copied (a copy retains each of its strings and collections).
+    private mutating func set(_ record: consuming UnitRecord, seq: UInt64) {
         if !unitsEmptyAtBatchStart { journal?.append(.unit(record.id, units[record.id])) }
-        units[record.id] = record
         if recordsEvents {
             // Reached through a container named in the entry: the nearest such ancestor.
             var via: UnitID?
@@ -295,6 +297,8 @@ public struct CustodyState: Sendable {
             events.append(UnitEvent(unit: record.id, seq: seq, via: via, owner: record.owner, possessor: record.possessor,
                                     state: record.stateName, parent: record.parent))
         }
+        // After the event: its walk up reads only ancestors, never the record itself.
+        units.store(record)
     }
 
     private mutating func setShipment(_ hash: String, _ shipment: OpenShipment?) {
@@ -326,6 +330,23 @@ public struct CustodyState: Sendable {
         return out
     }
 
+    /// The records of `id` and everything inside it, in `descendants(of:)`'s order, one lookup each; an
+    /// identifier without a record is left out, and the first such is `missing`, with the count of records before it.
+    private func walk(_ id: UnitID) -> (records: [UnitRecord], missing: (id: UnitID, position: Int)?) {
+        var records: [UnitRecord] = []
+        var missing: (id: UnitID, position: Int)?
+        var stack = [id]
+        while let next = stack.popLast() {
+            guard let record = self.record(next) else {
+                if missing == nil { missing = (next, records.count) }
+                continue
+            }
+            if !record.children.isEmpty { stack.append(contentsOf: record.children) }
+            records.append(record)
+        }
+        return (records, missing)
+    }
+
     /// The chain of parents above `id`, nearest first.
     public func ancestors(of id: UnitID) -> [UnitID] {
         var out: [UnitID] = []
@@ -345,10 +366,19 @@ public struct CustodyState: Sendable {
     /// TI product lines of `records` (an item and everything inside it): packages grouped by GTIN and lot.
     static func products(of records: [UnitRecord]) -> [TransactionProduct] {
         var counts: [String: (LotInfo, Int64)] = [:]
+        // Units of one commission share one lot and mostly come together: count runs of the same lot, then
+        // group the runs by GTIN and lot.
+        var run: (lot: LotBox, count: Int64)?
         for record in records where record.children.isEmpty {
-            guard let lot = record.lot else { continue }
-            counts[lot.gtin + "\u{1}" + lot.lot, default: (lot, 0)].1 += 1
+            guard let box = record.lotBox else { continue }
+            if let current = run, current.lot === box {
+                run?.count += 1
+                continue
+            }
+            if let run { counts[run.lot.info.gtin + "\u{1}" + run.lot.info.lot, default: (run.lot.info, 0)].1 += run.count }
+            run = (box, 1)
         }
+        if let run { counts[run.lot.info.gtin + "\u{1}" + run.lot.info.lot, default: (run.lot.info, 0)].1 += run.count }
         return counts.values.map { TransactionProduct(gtin: $0.0.gtin, master: $0.0.product, lot: $0.0.lot, expiry: $0.0.expiry, quantity: $0.1) }
             .sorted()
     }
@@ -409,10 +439,12 @@ public struct CustodyState: Sendable {
     }
 
     private func existing(_ id: UnitID) throws(CustodyError) -> UnitRecord {
-        guard let record = self.record(id) else {
-            throw CustodyError(.unknownUnit, "\(id) was never commissioned", unit: id.canonical)
-        }
+        guard let record = self.record(id) else { throw Self.neverCommissioned(id) }
         return record
+    }
+
+    private static func neverCommissioned(_ id: UnitID) -> CustodyError {
+        CustodyError(.unknownUnit, "\(id) was never commissioned", unit: id.canonical)
     }
 
     private func requireActive(_ record: UnitRecord) throws(CustodyError) {
@@ -452,29 +484,43 @@ public struct CustodyState: Sendable {
         guard partner.role == .manufacturer || partner.role == .repackager else {
             throw CustodyError(.notManufacturer, "\(partner.gln) is a \(partner.role.rawValue); only a manufacturer or repackager commissions serials")
         }
-        if let ndc = body.product.ndc {
-            let segments = ndc.split(separator: "-", omittingEmptySubsequences: false).map(\.count)
-            let digits = ndc.filter { $0 != "-" }
-            let gtin = Array(body.gtin)
-            guard [[4, 4, 2], [5, 3, 2], [5, 4, 1]].contains(segments), digits.allSatisfy(\.isASCIIDigit), gtin.count == 14,
-                  String(gtin[1...2]) == "03", String(gtin[3...12]) == digits else {
-                throw CustodyError(.badBody, "product.ndc \(ndc) is not the NDC embedded in GTIN \(body.gtin) (indicator, 03, NDC10, check digit)")
-            }
+        if let ndc = body.product.ndc, !Self.ndcMatches(ndc, gtin: body.gtin) {
+            throw CustodyError(.badBody, "product.ndc \(ndc) is not the NDC embedded in GTIN \(body.gtin) (indicator, 03, NDC10, check digit)")
         }
-        for id in body.units {
+        let units = body.units
+        for id in units {
             if let record = self.record(id) {
                 throw CustodyError(.alreadyCommissioned, "\(id) was already commissioned at entry \(record.createdSeq)",
                                    unit: id.canonical, conflictingSeq: record.createdSeq)
             }
         }
         let lot = LotInfo(gtin: body.gtin, lot: body.lot, expiry: body.expiry, product: body.product, commissionSeq: seq)
-        guard let first = body.units.first else { return }
+        guard let first = units.first else { return }
         // Copies of one record share its lot.
         var record = UnitRecord(id: first, createdSeq: seq, lot: lot, owner: partner.gln, possessor: partner.gln, ownerSince: seq)
-        for id in body.units {
+        for id in units {
             record.id = id
             set(record, seq: seq)
         }
+    }
+
+    /// True when `ndc` is a hyphenated NDC10 (4-4-2, 5-3-2 or 5-4-1 digits) embedded in `gtin` (indicator, 03,
+    /// NDC10, check digit). Compared byte by byte: a valid GTIN is ASCII, so anything else does not match.
+    static func ndcMatches(_ ndc: String, gtin: String) -> Bool {
+        let ndc = ndc.utf8, gtin = Array(gtin.utf8)
+        guard gtin.count == 14, gtin[1] == UInt8(ascii: "0"), gtin[2] == UInt8(ascii: "3") else { return false }
+        var segments: [Int] = [0]
+        var digits = 3
+        for byte in ndc {
+            if byte == UInt8(ascii: "-") {
+                segments.append(0)
+                continue
+            }
+            guard digits < 13, byte == gtin[digits] else { return false }
+            digits += 1
+            segments[segments.count - 1] += 1
+        }
+        return digits == 13 && [[4, 4, 2], [5, 3, 2], [5, 4, 1]].contains(segments)
     }
 
     private mutating func aggregate(_ body: AggregateBody, signer: String, seq: UInt64) throws(CustodyError) {
@@ -508,7 +554,8 @@ public struct CustodyState: Sendable {
             }
             children.append(child)
         }
-        for var child in children {
+        children.reverseByMoving()
+        while var child = children.popLast() {
             child.parent = body.parent
             child.parentSince = seq
             contain(child.id, in: body.parent, seq: seq)
@@ -541,14 +588,16 @@ public struct CustodyState: Sendable {
     private func movable(_ items: [UnitID], signer: String, holder: String? = nil, owned: Bool) throws(CustodyError) -> [UnitRecord] {
         var all: [UnitRecord] = []
         for item in items {
-            try requireTopLevel(try existing(item))
-            for id in descendants(of: item) {
-                let record = try existing(id)
+            let (records, missing) = walk(item)
+            if missing?.position == 0 { throw Self.neverCommissioned(item) }
+            try requireTopLevel(records[0])
+            for record in records[..<(missing?.position ?? records.count)] {
                 try requireActive(record)
                 if owned { try requireOwned(record, by: signer) }
                 try requireHeld(record, by: holder ?? signer)
-                all.append(record)
             }
+            if let missing { throw Self.neverCommissioned(missing.id) }
+            if all.isEmpty { all = records } else { all.append(contentsOf: records) }
         }
         return all
     }
@@ -577,29 +626,35 @@ public struct CustodyState: Sendable {
         }
         // Goods the seller keeps at the 3PL named in `via` are sold where they lie: the 3PL ships them on later.
         let heldAtLogistics = body.via != nil && body.items.allSatisfy { record($0)?.possessor == body.via }
-        let records = try movable(body.items, signer: signer, holder: heldAtLogistics ? body.via : nil, owned: true)
+        var records = try movable(body.items, signer: signer, holder: heldAtLogistics ? body.via : nil, owned: true)
         // Expiry is a calendar date, good through its end: compare it with the transaction's own local date
         // (the date-time's first ten characters), not with the UTC instant.
         let transactionTime = Timestamp.parse(String(body.transactionDate.prefix(10))) ?? entry.appendedAt
         if body.expiredOverride == nil {
+            // Parsed once for each run of units sharing a lot.
+            var parsed: (lot: LotBox, expiry: Int64?)?
             for record in records {
-                guard let lot = record.lot, let expiry = Timestamp.parse(lot.expiry) else { continue }
+                guard let box = record.lotBox else { continue }
+                if parsed?.lot !== box { parsed = (box, Timestamp.parse(box.info.expiry)) }
+                guard let expiry = parsed?.expiry else { continue }
                 if expiry + 86_400_000 <= transactionTime {
-                    throw CustodyError(.expiredNeedsOverride, "\(record.id) expired on \(lot.expiry), before the transaction date; shipping it needs \"expiredOverride\" with a reason",
-                                       unit: record.id.canonical, conflictingSeq: lot.commissionSeq)
+                    throw CustodyError(.expiredNeedsOverride, "\(record.id) expired on \(box.info.expiry), before the transaction date; shipping it needs \"expiredOverride\" with a reason",
+                                       unit: record.id.canonical, conflictingSeq: box.info.commissionSeq)
                 }
             }
         }
         // `records` already holds every item and everything inside it: no second walk for TI and TH.
         let products = Self.products(of: records)
-        guard body.products.sorted() == products else {
+        // A body made by `completing` lists its products in order already: sorting it again would be wasted.
+        guard (body.products.isSorted ? body.products : body.products.sorted()) == products else {
             throw CustodyError(.transactionInfoMismatch, "products (TI) do not match what was commissioned for these items; expected \(JSONValue.array(products.map(\.json)).canonicalString)")
         }
         let history = history(of: records)
         guard body.history == history else {
             throw CustodyError(.historyMismatch, "history (TH) must list the \(history.count) prior transfers of these products in ledger order: \(history)")
         }
-        for var record in records {
+        records.reverseByMoving()
+        while var record = records.popLast() {
             record.owner = body.buyer.gln
             record.ownerSince = entry.seq
             record.lastSeller = signer
@@ -619,7 +674,9 @@ public struct CustodyState: Sendable {
     private mutating func ship(_ body: ShipBody, signer: String, seq: UInt64, hash: String, registry: Registry) throws(CustodyError) {
         _ = try registered(body.to, registry, as: "to")
         guard body.to != signer else { throw CustodyError(.wrongRole, "a shipment from \(signer) to itself") }
-        for var record in try movable(body.items, signer: signer, owned: false) {
+        var records = try movable(body.items, signer: signer, owned: false)
+        records.reverseByMoving()
+        while var record = records.popLast() {
             record.possessor = nil
             record.shipment = hash
             set(record, seq: seq)
@@ -635,8 +692,10 @@ public struct CustodyState: Sendable {
             throw CustodyError(.notReceiver, "shipment of entry \(shipment.seq) goes to \(shipment.to), not to \(signer)", conflictingSeq: shipment.seq)
         }
         for item in shipment.items {
-            for id in descendants(of: item) {
-                guard var record = self.record(id), record.shipment == body.shipment else { continue }
+            var records = walk(item).records
+            records.reverseByMoving()
+            while var record = records.popLast() {
+                guard record.shipment == body.shipment else { continue }
                 record.shipment = nil
                 if case .active = record.status { record.possessor = signer }
                 set(record, seq: seq)
@@ -647,12 +706,13 @@ public struct CustodyState: Sendable {
 
     private mutating func returnItems(_ body: ReturnBody, signer: String, seq: UInt64, hash: String, registry: Registry) throws(CustodyError) {
         _ = try registered(body.to, registry, as: "to")
-        let records = try movable(body.items, signer: signer, owned: true)
+        var records = try movable(body.items, signer: signer, owned: true)
         for record in records where record.lastSeller != body.to {
             throw CustodyError(.returnNotToSeller, "\(record.id) was sold to \(signer) by \(record.lastSeller ?? "nobody (never transferred)"), so it returns there, not to \(body.to)",
                                unit: record.id.canonical, conflictingSeq: record.ownerSince)
         }
-        for var record in records {
+        records.reverseByMoving()
+        while var record = records.popLast() {
             record.owner = body.to
             record.ownerSince = seq
             record.lastSeller = signer
@@ -688,13 +748,15 @@ public struct CustodyState: Sendable {
                 throw CustodyError(.inTransit, "\(item) is in transit; only stolen, lost, destroyed or damaged apply before it is received",
                                    unit: item.canonical, conflictingSeq: openShipment(record.shipment!)?.seq)
             }
-            for id in descendants(of: item) {
-                let inner = try existing(id)
+            let (records, missing) = walk(item)
+            for inner in records[..<(missing?.position ?? records.count)] {
                 try requireActive(inner)
                 affected.append(inner)
             }
+            if let missing { throw Self.neverCommissioned(missing.id) }
         }
-        for var record in affected {
+        affected.reverseByMoving()
+        while var record = affected.popLast() {
             record.status = .decommissioned(body.reason, seq: seq)
             if record.shipment != nil {
                 // Lost in transit: it leaves the shipment, which no longer carries it.
@@ -716,6 +778,12 @@ public struct CustodyState: Sendable {
     }
 }
 
-extension Character {
-    var isASCIIDigit: Bool { ("0"..."9").contains(self) }
+extension Array where Element: Comparable {
+    /// True when no element is less than the one before it.
+    var isSorted: Bool { indices.dropFirst().allSatisfy { !(self[$0] < self[$0 - 1]) } }
+}
+
+extension Array {
+    /// Reverses the elements by moving them (`reverse()` swaps by copying, which retains what each element holds).
+    mutating func reverseByMoving() { withUnsafeMutableBufferPointer { $0.reverse() } }
 }

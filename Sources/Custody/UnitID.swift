@@ -55,7 +55,26 @@ public enum UnitID: Sendable, Hashable, Comparable, CustomStringConvertible {
     /// True for SSCCs (logistic units that exist only as containers).
     public var isSSCC: Bool { if case .sscc = self { return true } else { return false } }
 
-    public static func < (lhs: UnitID, rhs: UnitID) -> Bool { lhs.canonical < rhs.canonical }
+    /// The order of the canonical strings.
+    public static func < (lhs: UnitID, rhs: UnitID) -> Bool {
+        // Without building the strings where the fields decide: "(00)" sorts before "(01)"; for ASCII fields and
+        // 14-digit GTINs (every valid identifier) String's order is the bytes', field by field.
+        switch (lhs, rhs) {
+        case (.sscc, .sgtin): return true
+        case (.sgtin, .sscc): return false
+        case (.sscc(let left), .sscc(let right)) where isASCII(left) && isASCII(right):
+            return left.utf8.lexicographicallyPrecedes(right.utf8)
+        case (.sgtin(let leftGTIN, let leftSerial), .sgtin(let rightGTIN, let rightSerial))
+            where leftGTIN.utf8.count == 14 && rightGTIN.utf8.count == 14
+                && isASCII(leftGTIN) && isASCII(rightGTIN) && isASCII(leftSerial) && isASCII(rightSerial):
+            if leftGTIN != rightGTIN { return leftGTIN.utf8.lexicographicallyPrecedes(rightGTIN.utf8) }
+            return leftSerial.utf8.lexicographicallyPrecedes(rightSerial.utf8)
+        default:
+            return lhs.canonical < rhs.canonical
+        }
+    }
+
+    private static func isASCII(_ text: String) -> Bool { text.utf8.allSatisfy { $0 < 0x80 } }
 
     /// Why `serial` is not a GS1 AI (21) serial (1–20 characters of GS1 character set 82), or nil.
     public static func serialProblem(_ serial: String) -> String? {
@@ -67,5 +86,82 @@ public enum UnitID: Sendable, Hashable, Comparable, CustomStringConvertible {
     static func checkDigitValid(_ digits: String) -> Bool {
         let bytes = Array(digits.utf8)
         return bytes.allSatisfy { (0x30...0x39).contains($0) } && GS1CheckDigit.isValid(bytes)
+    }
+}
+
+// MARK: The replay's table key
+
+extension UnitID {
+    /// The secret of `tableHash`: random for each process, so hashes (and what collides) cannot be known in advance.
+    private static let hashSecret: (UInt64, UInt64) = {
+        var generator = SystemRandomNumberGenerator()
+        return (generator.next() | 1, generator.next() | 1)
+    }()
+
+    /// A keyed hash of the identifier's UTF-8 bytes for `UnitTable`: much cheaper than `hashValue` (which runs
+    /// SipHash over two Strings), and with a per-process secret, so input cannot be crafted to make probes long.
+    ///
+    /// Two identifiers with the same bytes have the same hash (see `sameBytes`); every valid identifier is ASCII.
+    @inline(__always)
+    func tableHash() -> UInt64 {
+        let secret = Self.hashSecret
+        switch self {
+        case .sgtin(let gtin, let serial):
+            return Self.hashBytes(serial, Self.hashBytes(gtin, secret.0 ^ 1, secret), secret)
+        case .sscc(let digits):
+            return Self.hashBytes(digits, secret.0 ^ 2, secret)
+        }
+    }
+
+    /// True when both are the same kind of identifier with byte-for-byte the same strings (for valid, ASCII,
+    /// identifiers the same as `==`).
+    @inline(__always)
+    func sameBytes(_ other: UnitID) -> Bool {
+        switch (self, other) {
+        case (.sgtin(let gtin, let serial), .sgtin(let otherGTIN, let otherSerial)):
+            return Self.sameBytes(serial, otherSerial) && Self.sameBytes(gtin, otherGTIN)
+        case (.sscc(let digits), .sscc(let otherDigits)):
+            return Self.sameBytes(digits, otherDigits)
+        default:
+            return false
+        }
+    }
+
+    @inline(__always)
+    private static func sameBytes(_ a: String, _ b: String) -> Bool {
+        // The same representation is the same string (two short strings are held inline, bit for bit).
+        if unsafeBitCast(a, to: (UInt64, UInt64).self) == unsafeBitCast(b, to: (UInt64, UInt64).self) { return true }
+        return a.utf8.elementsEqual(b.utf8)
+    }
+
+    /// Folds `text`'s bytes and length into `state`: eight bytes at a time (the last word overlapping the one
+    /// before it), each word mixed by a 64 × 64 → 128-bit multiply with the secret, as wyhash does.
+    @inline(__always)
+    private static func hashBytes(_ text: String, _ state: UInt64, _ secret: (UInt64, UInt64)) -> UInt64 {
+        var text = text
+        return text.withUTF8 { bytes in
+            let count = bytes.count
+            var state = state
+            if count >= 8 {
+                let base = UnsafeRawPointer(bytes.baseAddress!)
+                var offset = 0
+                while offset + 8 < count {
+                    state = mix(state ^ UInt64(littleEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt64.self)), secret)
+                    offset += 8
+                }
+                state = mix(state ^ UInt64(littleEndian: base.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)), secret)
+            } else {
+                var tail: UInt64 = 0
+                for index in 0..<count { tail |= UInt64(bytes[index]) << (8 * UInt64(index)) }
+                state = mix(state ^ tail, secret)
+            }
+            return mix(state ^ UInt64(count), secret)
+        }
+    }
+
+    @inline(__always)
+    private static func mix(_ value: UInt64, _ secret: (UInt64, UInt64)) -> UInt64 {
+        let product = (value ^ secret.1).multipliedFullWidth(by: secret.0)
+        return product.high ^ product.low
     }
 }

@@ -73,6 +73,14 @@ struct CommissionTests {
         "12345-678-91",     // another NDC
         "1234567890",       // not hyphenated
         "12345-678-9",      // nine digits
+        "12345-678-901",    // eleven digits
+        "123456-78-90",     // 6-2-2
+        "12345-678-9-0",    // four segments
+        "12345--678-90",    // an empty segment
+        "-12345-678-90",    // a leading hyphen
+        "12345-678-90-",    // a trailing hyphen
+        "12345-678-9\u{FF10}", // a fullwidth digit
+        "",
     ])
     func ndcMustMatchGTIN(ndc: String) throws {
         let world = try CustodyFixture()
@@ -80,6 +88,15 @@ struct CommissionTests {
         master.ndc = ndc
         let error = world.expectRefusal(.badBody) { try $0.commission(["S1"], product: master) }
         #expect(error?.message.contains("product.ndc") == true)
+    }
+
+    @Test("the NDC may be hyphenated 4-4-2, 5-3-2 or 5-4-1", arguments: ["1234-5678-90", "12345-678-90", "12345-6789-0"])
+    func ndcHyphenations(ndc: String) throws {
+        var world = try CustodyFixture()
+        var master = Products.unitMaster
+        master.ndc = ndc
+        try world.commission(["S1"], product: master)
+        #expect(try world.record(unit("S1")).lot?.product.ndc == ndc)
     }
 
     @Test("a GTIN that embeds no NDC (not 03 after the indicator) cannot carry one")

@@ -88,7 +88,7 @@ struct Applied: Sendable, Hashable {
 
 /// Everything observable in a `CustodyState`, to compare states.
 struct StateSnapshot: Equatable {
-    var units: [UnitID: UnitRecord]
+    var units: UnitTable
     var shipments: [String: OpenShipment]
     var transferHashes: [UInt64: String]
 
