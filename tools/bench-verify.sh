@@ -10,7 +10,7 @@
 # drifts within minutes) and the mean is used; `openssl speed -multi CORES` is printed too: what OpenSSL
 # itself reaches with every core busy, which on hyperthreads or a loaded host is below cores x one core.
 # The verifier's CPU time per entry (user + sys over all threads) is printed beside OpenSSL's per verify.
-# The custody replay's memory: the hash-only pass with the replay in memory (it grows ~1 KiB per identifier)
+# The custody replay's memory: the hash-only pass with the replay in memory (it grows ~600 bytes per identifier)
 # beside the same pass bounded to REPLAY_MIB (default 64) MiB, spilling to a scratch file in $TMPDIR: compare
 # the `peak memory` figures and the rates (the spill's cost).
 # Usage: [ROUNDS=3] tools/bench-verify.sh [N] [REPLAY_MIB]

@@ -2,21 +2,6 @@ import Custody
 import LedgerFormat
 import Testing
 
-/// A repeatable pseudo-random source (SplitMix64) for generated bodies.
-struct SplitMix {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func below(_ bound: Int) -> Int { Int(next() % UInt64(bound)) }
-    mutating func chance(_ percent: Int) -> Bool { below(100) < percent }
-    mutating func pick<T>(_ options: [T]) -> T { options[below(options.count)] }
-}
-
 @Suite("Commission fast path: the same answer as the general path, or none")
 struct CommissionFastPathTests {
     /// The general path's answer for a commission body whose bytes parse: canonical or not, and the parsed body or the error.

@@ -1,18 +1,6 @@
 import Custody
 import Testing
 
-/// A small deterministic generator (SplitMix64), so a failing sequence of operations can be replayed.
-private struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 private func record(_ id: UnitID, seq: UInt64) -> UnitRecord {
     UnitRecord(id: id, createdSeq: seq, lot: nil, owner: "0614141000005", possessor: nil, ownerSince: seq)
 }
