@@ -15,6 +15,21 @@ struct SplitMix {
     mutating func below(_ bound: Int) -> Int { Int(next() % UInt64(bound)) }
     mutating func chance(_ percent: Int) -> Bool { below(100) < percent }
     mutating func pick<T>(_ options: [T]) -> T { options[below(options.count)] }
+
+    /// `bytes` with one or two bytes of `alphabet` inserted, replaced or removed at random places.
+    mutating func mutate(_ bytes: [UInt8], alphabet: [UInt8]) -> [UInt8] {
+        var bytes = bytes
+        for _ in 0..<(1 + below(2)) {
+            let at = below(bytes.count + 1)
+            let byte = pick(alphabet)
+            switch below(3) {
+            case 0: bytes.insert(byte, at: at)
+            case 1: if at < bytes.count { bytes[at] = byte }
+            default: if at < bytes.count { bytes.remove(at: at) }
+            }
+        }
+        return bytes
+    }
 }
 
 @Suite("Commission fast path: the same answer as the general path, or none")
@@ -125,16 +140,7 @@ struct CommissionFastPathTests {
         for seed in seeds {
             #expect(Self.agree(seed), "the seed itself is taken by the fast path")
             for _ in 0..<6_000 {
-                var bytes = seed
-                for _ in 0..<(1 + random.below(2)) {
-                    let at = random.below(bytes.count + 1)
-                    let byte = random.pick(alphabet)
-                    switch random.below(3) {
-                    case 0: bytes.insert(byte, at: at)
-                    case 1: if at < bytes.count { bytes[at] = byte }
-                    default: if at < bytes.count { bytes.remove(at: at) }
-                    }
-                }
+                let bytes = random.mutate(seed, alphabet: alphabet)
                 guard bytes != seed else { continue }
                 changed += 1
                 if Self.agree(bytes) { answered += 1 }
