@@ -84,12 +84,16 @@ func readUnit(_ reader: BodyReader, _ key: String) throws(BodyError) -> UnitID {
 }
 
 func readUnits(_ reader: BodyReader, _ key: String) throws(BodyError) -> [UnitID] {
+    let texts = try reader.stringArray(key, maxLength: 64)
     var units: [UnitID] = []
-    var seen = Set<UnitID>()
-    for (index, text) in try reader.stringArray(key, maxLength: 64).enumerated() {
+    units.reserveCapacity(texts.count)
+    // Few units (the usual case): look for a repeat among those read rather than hash every one into a set.
+    var seen: Set<UnitID>? = texts.count > 16 ? Set(minimumCapacity: texts.count) : nil
+    for (index, text) in texts.enumerated() {
         let unit: UnitID
         do { unit = try UnitID(canonical: text) } catch { throw reader.error("\(key)[\(index)]", error.message) }
-        guard seen.insert(unit).inserted else { throw reader.error("\(key)[\(index)]", "\(unit) is listed twice") }
+        let repeated = seen == nil ? units.contains(unit) : !seen!.insert(unit).inserted
+        guard !repeated else { throw reader.error("\(key)[\(index)]", "\(unit) is listed twice") }
         units.append(unit)
     }
     return units

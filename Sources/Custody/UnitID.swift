@@ -12,21 +12,53 @@ public enum UnitID: Sendable, Hashable, Comparable, CustomStringConvertible {
 
     /// Parses the canonical element-string form; other forms go through `GS1Identifier.parse` first.
     public init(canonical text: String) throws(CustodyError) {
-        let rest = text.dropFirst(18)
-        let isSSCC = text.hasPrefix("(00)")
-        guard isSSCC || (text.hasPrefix("(01)") && rest.hasPrefix("(21)")) else {
+        guard let form = Self.form(text) else {
             throw CustodyError(.badIdentifier, "\"\(text)\" is not an identifier of the form (01)GTIN14(21)SERIAL or (00)SSCC18")
         }
         do throws(GS1Error) {
-            if isSSCC {
-                self = .sscc(try SSCC(String(text.dropFirst(4))).digits)
-            } else {
-                let gtin = try GTIN(String(text.dropFirst(4).prefix(14)))
-                self = .sgtin(gtin: gtin.digits, serial: try Serial(String(rest.dropFirst(4))).value)
+            switch form {
+            case .sscc(let digits): self = .sscc(try SSCC(digits).digits)
+            case .sgtin(let gtin, let serial): self = .sgtin(gtin: try GTIN(gtin).digits, serial: try Serial(serial).value)
             }
         } catch {
             throw CustodyError(.badIdentifier, "\"\(text)\": \(error)")
         }
+    }
+
+    /// The parts of a canonical identifier's text, before its keys are checked.
+    package enum Form: Equatable {
+        /// `(00)` and what follows.
+        case sscc(String)
+        /// The 14 characters after `(01)`, and what follows `(21)`.
+        case sgtin(gtin: String, serial: String)
+    }
+
+    /// The parts of `text`, or nil when it is not of the form `(00)…` or `(01)` 14 characters `(21)…`.
+    static func form(_ text: String) -> Form? {
+        // Printable ASCII (every identifier a body holds): each character is one byte, so the parts are found
+        // at byte offsets, without walking characters (the verifier reads every identifier of every body).
+        let bytes = Array(text.utf8)
+        guard bytes.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) else { return form(characters: text) }
+        return form(printableASCII: bytes)
+    }
+
+    static let ssccPrefix = Array("(00)".utf8)
+    static let gtinPrefix = Array("(01)".utf8)
+    static let serialPrefix = Array("(21)".utf8)
+
+    /// `form` of a text all of printable ASCII, by byte offsets.
+    package static func form(printableASCII bytes: [UInt8]) -> Form? {
+        if bytes.starts(with: ssccPrefix) { return .sscc(String(decoding: bytes.dropFirst(4), as: UTF8.self)) }
+        guard bytes.starts(with: gtinPrefix), bytes.dropFirst(18).starts(with: serialPrefix) else { return nil }
+        return .sgtin(gtin: String(decoding: bytes[4..<18], as: UTF8.self), serial: String(decoding: bytes.dropFirst(22), as: UTF8.self))
+    }
+
+    /// `form` of any text, by characters (the definition the byte-offset reading agrees with).
+    package static func form(characters text: String) -> Form? {
+        if text.hasPrefix("(00)") { return .sscc(String(text.dropFirst(4))) }
+        let rest = text.dropFirst(18)
+        guard text.hasPrefix("(01)"), rest.hasPrefix("(21)") else { return nil }
+        return .sgtin(gtin: String(text.dropFirst(4).prefix(14)), serial: String(rest.dropFirst(4)))
     }
 
     /// The identifier in the ledger's form, from a GS1 identifier read in any form (EPC URI, Digital

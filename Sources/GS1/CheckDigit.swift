@@ -27,7 +27,9 @@ public enum GS1CheckDigit {
 
 /// The first character of `text` that fails `allowed`, with its 1-based position.
 func firstBadCharacter(_ text: String, allowed: (UInt8) -> Bool) -> (character: Character, position: Int)? {
-    if text.utf8.allSatisfy(allowed) { return nil }
+    // Over the contiguous bytes (a native string's), not through `String.UTF8View`'s index checks.
+    let bytes = text.utf8
+    if bytes.withContiguousStorageIfAvailable({ $0.allSatisfy(allowed) }) ?? bytes.allSatisfy(allowed) { return nil }
     for (offset, character) in text.enumerated() {
         guard let ascii = character.asciiValue, character.utf8.count == 1, allowed(ascii) else {
             return (character, offset + 1)

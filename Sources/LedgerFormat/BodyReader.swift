@@ -60,13 +60,14 @@ public struct BodyReader: Sendable {
         return try stringValue(value, key, nonEmpty: true, maxLength: maxLength)
     }
 
-    func stringValue(_ value: JSONValue, _ key: String, nonEmpty: Bool, maxLength: Int) throws(BodyError) -> String {
-        guard case .string(let text) = value else { throw error(key, "must be a string, not \(value.kindName)") }
+    /// `value` as a string; `key` (an element's path is built only for an error) names it in errors.
+    func stringValue(_ value: JSONValue, _ key: @autoclosure () -> String, nonEmpty: Bool, maxLength: Int) throws(BodyError) -> String {
+        guard case .string(let text) = value else { throw error(key(), "must be a string, not \(value.kindName)") }
         // Fast path: a printable ASCII first character means not blank (skips Unicode property lookups).
         if nonEmpty, !(text.utf8.first.map { $0 > 0x20 && $0 < 0x7F } ?? false), text.trimmingSpaces.isEmpty {
-            throw error(key, "must not be empty")
+            throw error(key(), "must not be empty")
         }
-        guard text.utf8.count <= maxLength else { throw error(key, "is longer than \(maxLength) bytes") }
+        guard text.utf8.count <= maxLength else { throw error(key(), "is longer than \(maxLength) bytes") }
         return text
     }
 
@@ -96,8 +97,10 @@ public struct BodyReader: Sendable {
     }
 
     public func stringArray(_ key: String, nonEmpty: Bool = true, maxLength: Int = 1024) throws(BodyError) -> [String] {
+        let elements = try array(key, nonEmpty: nonEmpty)
         var out: [String] = []
-        for (index, element) in try array(key, nonEmpty: nonEmpty).enumerated() {
+        out.reserveCapacity(elements.count)
+        for (index, element) in elements.enumerated() {
             out.append(try stringValue(element, "\(key)[\(index)]", nonEmpty: true, maxLength: maxLength))
         }
         return out

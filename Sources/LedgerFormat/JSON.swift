@@ -61,6 +61,15 @@ extension JSONValue {
         return try parser.parseDocument()
     }
 
+    /// Parses a JSON text as `parse` does and tells, in the same pass, whether the bytes are exactly the
+    /// canonical form of the value: `canonical` is `isCanonicalEncoding(bytes)` (the verifier asks both of
+    /// every body, and one pass costs less than two).
+    public static func parseNotingCanonical(_ bytes: [UInt8], maxDepth: Int = 64) throws(JSONError) -> (value: JSONValue, canonical: Bool) {
+        var parser = JSONParser(bytes: bytes, maxDepth: maxDepth, builder: LedgerJSONBuilder())
+        let value = try parser.parseDocument()
+        return (value, parser.canonical)
+    }
+
     /// Parses a JSON text given as a Swift string.
     public static func parse(_ text: String, maxDepth: Int = 64) throws(JSONError) -> JSONValue {
         try parse(Array(text.utf8), maxDepth: maxDepth)
@@ -225,6 +234,12 @@ public struct JSONParser<Builder: JSONBuilder> {
     let maxDepth: Int
     let builder: Builder
     var index = 0
+    /// Whether everything parsed so far is written exactly as RFC 8785 writes it (no whitespace, members in
+    /// UTF-16 order of their names, only the mandatory escapes in their one spelling); integers are always
+    /// written canonically once `LedgerJSONBuilder` accepts them (no fraction, exponent, leading zero or `-0`).
+    public private(set) var canonical = true
+    /// Whether the last string parsed was ASCII without an escape (its bytes are its text, in UTF-16 order).
+    var lastStringRaw = true
 
     /// A parser of `bytes` nesting at most `maxDepth` levels.
     public init(bytes: [UInt8], maxDepth: Int, builder: Builder) {
@@ -248,7 +263,10 @@ public struct JSONParser<Builder: JSONBuilder> {
     }
 
     mutating func skipWhitespace() {
-        while index < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[index]) { index += 1 }
+        while index < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[index]) {
+            index += 1
+            canonical = false
+        }
     }
 
     mutating func parseValue(depth: Int) throws(JSONError) -> Builder.Value {
@@ -283,11 +301,18 @@ public struct JSONParser<Builder: JSONBuilder> {
         var members = builder.newObject()
         skipWhitespace()
         if index < bytes.count, bytes[index] == UInt8(ascii: "}") { index += 1; return builder.object(members) }
+        // The previous member's name, for the canonical order: its text, and its bytes when written raw.
+        var previous: (key: String, raw: Range<Int>?)?
         while true {
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw fail("expected a member name in quotes") }
             let keyOffset = index
             let key = try parseString()
+            if canonical {
+                let raw = lastStringRaw ? (keyOffset + 1)..<(index - 1) : nil
+                if let previous, !precedes(previous, (key, raw)) { canonical = false }
+                previous = (key, raw)
+            }
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw fail("expected ':' after member name") }
             index += 1
@@ -360,6 +385,7 @@ public struct JSONParser<Builder: JSONBuilder> {
         while end < bytes.count {
             let byte = bytes[end]
             if byte == UInt8(ascii: "\"") {
+                lastStringRaw = ascii
                 let decoded: String? = bytes.withUnsafeBufferPointer { buffer in
                     let content = UnsafeBufferPointer(rebasing: buffer[(start + 1)..<end])
                     // ASCII is valid UTF-8 as it stands; anything else is validated.
@@ -374,6 +400,7 @@ public struct JSONParser<Builder: JSONBuilder> {
             end += 1
         }
         // An escape, a control character or no closing quote: byte by byte, failing where the error is.
+        lastStringRaw = false
         index += 1
         var utf8: [UInt8] = []
         while true {
@@ -397,13 +424,15 @@ public struct JSONParser<Builder: JSONBuilder> {
             switch escape {
             case UInt8(ascii: "\""): scalar = "\""
             case UInt8(ascii: "\\"): scalar = "\\"
-            case UInt8(ascii: "/"): scalar = "/"
+            case UInt8(ascii: "/"): scalar = "/"; canonical = false
             case UInt8(ascii: "b"): scalar = "\u{08}"
             case UInt8(ascii: "f"): scalar = "\u{0C}"
             case UInt8(ascii: "n"): scalar = "\n"
             case UInt8(ascii: "r"): scalar = "\r"
             case UInt8(ascii: "t"): scalar = "\t"
             case UInt8(ascii: "u"):
+                // Canonical only for a control character without a short escape, in lowercase hex.
+                if canonical, !Self.isCanonicalUnicodeEscape(bytes[index..<min(index + 4, bytes.count)]) { canonical = false }
                 let unit = try parseHex4()
                 if (0xD800..<0xDC00).contains(unit) {
                     guard index + 6 <= bytes.count, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u") else {
@@ -424,6 +453,33 @@ public struct JSONParser<Builder: JSONBuilder> {
         }
         guard let decoded = String(validating: utf8, as: UTF8.self) else { throw fail("invalid UTF-8 in a string", at: start) }
         return decoded
+    }
+
+    /// Whether the four hex digits after `\u` are the canonical form's: `00` and two lowercase hex digits naming a
+    /// control character that has no short escape.
+    static func isCanonicalUnicodeEscape(_ digits: ArraySlice<UInt8>) -> Bool {
+        guard digits.count == 4, digits.first == UInt8(ascii: "0"), digits[digits.startIndex + 1] == UInt8(ascii: "0") else { return false }
+        func lowerHex(_ byte: UInt8) -> UInt8? {
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
+            default: nil
+            }
+        }
+        guard let high = lowerHex(digits[digits.startIndex + 2]), let low = lowerHex(digits[digits.startIndex + 3]) else { return false }
+        let code = high << 4 | low
+        return code < 0x20 && ![0x08, 0x09, 0x0A, 0x0C, 0x0D].contains(code)
+    }
+
+    /// Whether member name `first` sorts strictly before `second` in UTF-16 code units; names written raw
+    /// in ASCII compare by their bytes (the same order), without walking the strings' UTF-16 views.
+    func precedes(_ first: (key: String, raw: Range<Int>?), _ second: (key: String, raw: Range<Int>?)) -> Bool {
+        if let a = first.raw, let b = second.raw {
+            return bytes.withUnsafeBufferPointer { buffer in
+                UnsafeBufferPointer(rebasing: buffer[a]).lexicographicallyPrecedes(UnsafeBufferPointer(rebasing: buffer[b]))
+            }
+        }
+        return first.key.utf16.lexicographicallyPrecedes(second.key.utf16)
     }
 
     mutating func parseHex4() throws(JSONError) -> UInt32 {

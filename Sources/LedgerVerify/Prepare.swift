@@ -94,12 +94,12 @@ final class PreparedFrame: Sendable {
             return .parsed(canonical: true, custody: PreparedCustody(body: .success(.commission(body)), keptEventJSON: nil))
         }
         guard custodyType != nil || OperatorBody.all.contains(type) else { return .unknownType }
-        let value: JSONValue
-        do { value = try JSONValue.parse(submission.body) } catch {
+        // One pass parses and judges the canonical form (the same verdict as `JSONValue.isCanonicalEncoding`).
+        let value: JSONValue, canonical: Bool
+        do { (value, canonical) = try JSONValue.parseNotingCanonical(submission.body) } catch {
             return .invalid("the body is not valid JSON: \(error)")
         }
         guard case .object = value else { return .invalid("the body is \(value.kindName), not a JSON object") }
-        let canonical = JSONValue.isCanonicalEncoding(submission.body)
         guard custodyType != nil else { return .parsed(canonical: canonical, custody: nil) }
         do throws(BodyError) {
             guard let body = try CustodyBody.parse(type: type, json: value) else { return .parsed(canonical: canonical, custody: nil) }

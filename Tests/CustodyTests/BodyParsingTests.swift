@@ -204,6 +204,17 @@ struct BodyParsingTests {
         expectBodyError(type, SampleBodies.json(type).setting(["items"], to: items), field: "items[2]", reasonContains: "listed twice")
     }
 
+    @Test("a repeat is found the same way in short lists (compared one by one) and long ones (a set)", arguments: [3, 16, 17, 40])
+    func duplicateInListsOfAnyLength(count: Int) throws {
+        var children = (0..<(count - 1)).map { JSONValue.string(unit("S\($0)").canonical) }
+        children.append(.string(unit("S\(count / 2)").canonical))
+        let error = expectBodyError(.aggregate, SampleBodies.json(.aggregate).setting(["children"], to: .array(children)),
+                                    field: "children[\(count - 1)]")
+        #expect(error?.reason == "\(unit("S\(count / 2)")) is listed twice")
+        children[count - 1] = .string(unit("S\(count)").canonical)
+        #expect(throws: Never.self) { try CustodyBody.parse(type: "aggregate", json: SampleBodies.json(.aggregate).setting(["children"], to: .array(children))) }
+    }
+
     @Test("duplicate children and serials are refused")
     func duplicateChildrenAndSerials() throws {
         let children = JSONValue.array([.string(unit("S1").canonical), .string(unit("S1").canonical)])

@@ -110,16 +110,7 @@ struct CommissionFastPathTests {
         for seed in seeds {
             #expect(Self.agree(seed), "the seed itself is taken by the fast path")
             for _ in 0..<6_000 {
-                var bytes = seed
-                for _ in 0..<(1 + random.below(2)) {
-                    let at = random.below(bytes.count + 1)
-                    let byte = random.pick(alphabet)
-                    switch random.below(3) {
-                    case 0: bytes.insert(byte, at: at)
-                    case 1: if at < bytes.count { bytes[at] = byte }
-                    default: if at < bytes.count { bytes.remove(at: at) }
-                    }
-                }
+                let bytes = random.mutate(seed, alphabet: alphabet)
                 guard bytes != seed else { continue }
                 changed += 1
                 if Self.agree(bytes) { answered += 1 }

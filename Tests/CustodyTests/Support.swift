@@ -281,4 +281,19 @@ struct SplitMix: RandomNumberGenerator {
     mutating func below(_ bound: Int) -> Int { Int(next() % UInt64(bound)) }
     mutating func chance(_ percent: Int) -> Bool { below(100) < percent }
     mutating func pick<T>(_ options: [T]) -> T { options[below(options.count)] }
+
+    /// `bytes` with one or two bytes of `alphabet` inserted, replaced or removed at random places.
+    mutating func mutate(_ bytes: [UInt8], alphabet: [UInt8]) -> [UInt8] {
+        var bytes = bytes
+        for _ in 0..<(1 + below(2)) {
+            let at = below(bytes.count + 1)
+            let byte = pick(alphabet)
+            switch below(3) {
+            case 0: bytes.insert(byte, at: at)
+            case 1: if at < bytes.count { bytes[at] = byte }
+            default: if at < bytes.count { bytes.remove(at: at) }
+            }
+        }
+        return bytes
+    }
 }

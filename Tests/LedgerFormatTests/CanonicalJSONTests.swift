@@ -129,6 +129,15 @@ struct CanonicalCheckTests {
         return value.canonicalBytes == bytes
     }
 
+    /// The verdict `parseNotingCanonical` gives while parsing (nil when it refuses the bytes), after checking it
+    /// parses exactly as `parse` does: the same value, or the same error.
+    static func notedCanonical(_ bytes: [UInt8]) -> Bool? {
+        let plain = Result { () throws(JSONError) in try JSONValue.parse(bytes) }
+        let noted = Result { () throws(JSONError) in try JSONValue.parseNotingCanonical(bytes) }
+        #expect(plain == noted.map { $0.value }, "\(String(decoding: bytes, as: UTF8.self))")
+        return try? noted.get().canonical
+    }
+
     @Test("hand-picked texts: canonical ones accepted, each departure refused")
     func handPicked() {
         let canonical = [#"{}"#, #"[]"#, #"0"#, #"-1"#, #"9007199254740991"#, #"{"a":1,"b":[true,false,null]}"#,
@@ -138,6 +147,7 @@ struct CanonicalCheckTests {
         for text in canonical {
             #expect(Self.reference(Array(text.utf8)) == true, "\(text)")
             #expect(JSONValue.isCanonicalEncoding(Array(text.utf8)), "\(text)")
+            #expect(Self.notedCanonical(Array(text.utf8)) == true, "\(text)")
         }
         let departures = [#" {}"#, #"{} "#, #"{ }"#, #"[1, 2]"#, #"{"a" :1}"#, #"-0"#, #"{"b":1,"a":2}"#, #"{"ab!":1,"ab":2}"#,
                           #""\/""#, #""\u0041""#, #""\u0008""#, #""\u001F""#, #""\ud83d\ude00""#, #"{"דּ":1,"😀":2}"#,
@@ -145,6 +155,7 @@ struct CanonicalCheckTests {
         for text in departures {
             #expect(Self.reference(Array(text.utf8)) != true, "\(text)")
             #expect(!JSONValue.isCanonicalEncoding(Array(text.utf8)), "\(text)")
+            #expect(Self.notedCanonical(Array(text.utf8)) != true, "\(text)")
         }
     }
 
@@ -171,6 +182,7 @@ struct CanonicalCheckTests {
                 guard let expected = Self.reference(bytes) else { continue }
                 checked += 1
                 #expect(JSONValue.isCanonicalEncoding(bytes) == expected, "\(String(decoding: bytes, as: UTF8.self))")
+                #expect(Self.notedCanonical(bytes) == expected, "\(String(decoding: bytes, as: UTF8.self))")
             }
         }
         #expect(checked > 500)
