@@ -75,9 +75,9 @@ final class PreparedFrame: Sendable {
         alteredHash = computed == raw.storedHash ? nil : computed
         do throws(DecodeError) {
             let entry = try Entry(canonicalBytes: raw.entryBytes)
-            self.entry = entry
-            decodeError = nil
             body = Self.prepareBody(entry.submission)
+            decodeError = nil
+            self.entry = consume entry
         } catch {
             entry = nil
             decodeError = error
@@ -115,10 +115,11 @@ enum PreparedItem: Sendable {
     case frame(PreparedFrame)
     case problem(ScanProblem, segment: SegmentFile, isLastSegment: Bool)
 
-    init(_ item: ScanItem) {
+    /// Prepares a scanned item (a function, not an initializer: it borrows the item rather than taking a copy).
+    static func prepare(_ item: ScanItem) -> PreparedItem {
         switch item {
-        case .frame(let raw): self = .frame(PreparedFrame(raw))
-        case .problem(let problem, let segment, let isLast): self = .problem(problem, segment: segment, isLastSegment: isLast)
+        case .frame(let raw): .frame(PreparedFrame(raw))
+        case .problem(let problem, let segment, let isLast): .problem(problem, segment: segment, isLastSegment: isLast)
         }
     }
 }

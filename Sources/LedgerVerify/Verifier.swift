@@ -149,7 +149,7 @@ public struct Verifier {
         guard !segments.isEmpty else { throw StoreError.noLedger(directory: layout.directory) }
         // This thread reads; workers hash, decode and parse each frame ahead (`PreparedFrame`); this thread
         // then checks the prepared frames in log order against the running state (chain, registry, custody).
-        let pipeline = OrderedParallelMap<ScanItem, PreparedItem>(workers: onlineProcessorCount, transform: PreparedItem.init)
+        let pipeline = OrderedParallelMap<ScanItem, PreparedItem>(workers: onlineProcessorCount, transform: PreparedItem.prepare)
         func consume(_ item: PreparedItem) throws {
             switch item {
             case .frame(let frame):
@@ -277,17 +277,28 @@ struct VerifyState {
         let storedHash = frame.storedHash
         frontier.append(leafHash: frame.leafHash)
         checkCheckpoints(final: false)
-        guard var entry = frame.entry else {
+        guard frame.entry != nil else {
             add(expectedSeq, storedHash, .decoding, "entry does not decode: \(frame.decodeError!)", location: location)
             expectedSeq += 1
             previousHash = storedHash
             return
         }
-        if frame.alteredHash != nil, entry.seq != expectedSeq {
+        if frame.alteredHash != nil, frame.entry!.seq != expectedSeq {
             // The bytes were changed after hashing, so the sequence number they show is not to be trusted:
             // name the entry by its place in the log (which is also where the chain resumes).
-            entry.seq = expectedSeq
+            var renumbered = frame.entry!
+            renumbered.seq = expectedSeq
+            check(renumbered, frame)
+        } else {
+            // Read in place from the frame (no copy of the entry).
+            check(frame.entry!, frame)
         }
+    }
+
+    /// Checks a decoded entry, numbered as the checks should name it, in log order.
+    mutating func check(_ entry: Entry, _ frame: PreparedFrame) {
+        let location = frame.location
+        let storedHash = frame.storedHash
         let seq = entry.seq
         if seq != expectedSeq {
             let reason = seq > expectedSeq
