@@ -406,11 +406,11 @@ public final class Ledger {
         guard submission.bodyVersion == 1 else {
             throw InputError(source: source, reason: "version \(submission.bodyVersion) of \(submission.bodyType) is unknown", code: "unknown-body-version")
         }
-        let value: JSONValue
-        do { value = try JSONValue.parse(submission.body) } catch {
+        let value: JSONValue, canonical: Bool
+        do { (value, canonical) = try JSONValue.parseNotingCanonical(submission.body) } catch {
             throw InputError(source: source, reason: "body: \(error)", code: "bad-body")
         }
-        guard case .object = value, JSONValue.isCanonicalEncoding(submission.body) else {
+        guard case .object = value, canonical else {
             throw InputError(source: source, reason: "body must be a JSON object in canonical form (RFC 8785)", code: "bad-body")
         }
     }
