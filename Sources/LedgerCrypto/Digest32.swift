@@ -38,11 +38,21 @@ public struct Digest32: Hashable, Sendable, CustomStringConvertible {
 
     /// Calls `body` with the digest's 32 bytes.
     public func withUnsafeBytes<Result>(_ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result {
-        try Swift.withUnsafeBytes(of: self) { try body($0) }
+        var copy = self
+        return try Swift.withUnsafeBytes(of: &copy) { try body($0) }
     }
 
-    /// The bytes as a new array (allocates: for findings and reports, not per-entry paths).
-    public var bytes: [UInt8] { withUnsafeBytes { Array($0) } }
+    /// The bytes as a new array (one allocation: for findings and reports, not per-entry paths).
+    public var bytes: [UInt8] {
+        [UInt8](unsafeUninitializedCapacity: Self.byteCount) { buffer, count in
+            let out = UnsafeMutableRawBufferPointer(buffer)
+            out.storeBytes(of: w0, toByteOffset: 0, as: UInt64.self)
+            out.storeBytes(of: w1, toByteOffset: 8, as: UInt64.self)
+            out.storeBytes(of: w2, toByteOffset: 16, as: UInt64.self)
+            out.storeBytes(of: w3, toByteOffset: 24, as: UInt64.self)
+            count = Self.byteCount
+        }
+    }
 
     /// Lowercase hex of the bytes (allocates a string).
     public var hex: String { withUnsafeBytes { Hex.encode($0) } }
