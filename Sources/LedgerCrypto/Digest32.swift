@@ -62,5 +62,6 @@ public struct Digest32: Hashable, Sendable, CustomStringConvertible {
         bytes.count == Self.byteCount && bytes.withUnsafeBytes { Digest32($0) } == self
     }
 
+    /// The lowercase hex of the bytes, as findings and reports print hashes.
     public var description: String { hex }
 }
