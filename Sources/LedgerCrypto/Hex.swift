@@ -11,6 +11,9 @@ public enum Hex {
         bytes.withUnsafeBytes { encode($0) }
     }
 
+    /// Lowercase hex of a digest's 32 bytes.
+    public static func encode(_ digest: Digest32) -> String { digest.hex }
+
     /// Lowercase hex of the bytes in `buffer`.
     public static func encode(_ buffer: UnsafeRawBufferPointer) -> String {
         String(unsafeUninitializedCapacity: buffer.count * 2) { out in

@@ -44,11 +44,13 @@ public final class SHA256 {
     }
 
     /// Returns the digest and resets the hasher for reuse.
-    public func finalize() -> [UInt8] {
-        var digest = [UInt8](repeating: 0, count: SHA256.byteCount)
-        var length: UInt32 = 0
-        digest.withUnsafeMutableBufferPointer { out in
-            _ = EVP_DigestFinal_ex(context, out.baseAddress, &length)
+    public func finalize() -> [UInt8] { finalizeDigest().bytes }
+
+    /// Returns the digest as an inline value (no allocation) and resets the hasher for reuse.
+    public func finalizeDigest() -> Digest32 {
+        let digest = Digest32 { out in
+            var length: UInt32 = 0
+            _ = EVP_DigestFinal_ex(context, out.baseAddress?.assumingMemoryBound(to: UInt8.self), &length)
         }
         reset()
         return digest
@@ -78,11 +80,44 @@ public final class SHA256 {
 
     /// `SHA-256(prefix ‖ first ‖ second)`, copying nothing: RFC 9162's domain-separated node hash.
     public static func hash(prefix: UInt8, _ first: [UInt8], _ second: [UInt8]) -> [UInt8] {
+        first.withUnsafeBytes { first in second.withUnsafeBytes { second in digest(prefix: prefix, first, second).bytes } }
+    }
+
+    /// `SHA-256(bytes)` as an inline value: no allocation.
+    public static func digest(_ bytes: UnsafeRawBufferPointer) -> Digest32 {
+        let hasher = SHA256.threadLocal
+        hasher.update(bytes)
+        return hasher.finalizeDigest()
+    }
+
+    /// `SHA-256(first ‖ second)` as an inline value, joining nothing (a domain tag and the bytes it tags).
+    public static func digest(_ first: UnsafeRawBufferPointer, _ second: UnsafeRawBufferPointer) -> Digest32 {
+        let hasher = SHA256.threadLocal
+        hasher.update(first)
+        hasher.update(second)
+        return hasher.finalizeDigest()
+    }
+
+    /// `SHA-256(prefix ‖ bytes)` as an inline value: RFC 9162's leaf hash, with no allocation.
+    public static func digest(prefix: UInt8, _ bytes: UnsafeRawBufferPointer) -> Digest32 {
+        let hasher = SHA256.threadLocal
+        withUnsafeBytes(of: prefix) { hasher.update($0) }
+        hasher.update(bytes)
+        return hasher.finalizeDigest()
+    }
+
+    /// `SHA-256(prefix ‖ first ‖ second)` as an inline value: RFC 9162's node hash, with no allocation.
+    public static func digest(prefix: UInt8, _ first: UnsafeRawBufferPointer, _ second: UnsafeRawBufferPointer) -> Digest32 {
         let hasher = SHA256.threadLocal
         withUnsafeBytes(of: prefix) { hasher.update($0) }
         hasher.update(first)
         hasher.update(second)
-        return hasher.finalize()
+        return hasher.finalizeDigest()
+    }
+
+    /// `SHA-256(prefix ‖ first ‖ second)` of two digests: RFC 9162's node hash of two subtree hashes, with no allocation.
+    public static func digest(prefix: UInt8, _ first: Digest32, _ second: Digest32) -> Digest32 {
+        first.withUnsafeBytes { first in second.withUnsafeBytes { second in digest(prefix: prefix, first, second) } }
     }
 
     /// Hashes the concatenation of several buffers without joining them first.

@@ -1,3 +1,5 @@
+import LedgerCrypto
+
 /// Appends the ledger's big-endian primitives to a byte buffer.
 public struct ByteWriter: Sendable {
     /// The bytes written so far.
@@ -88,6 +90,8 @@ public struct ByteReader: ~Copyable {
     }
     public mutating func i64(_ field: String) throws(DecodeError) -> Int64 { Int64(bitPattern: try u64(field)) }
     public mutating func raw(_ count: Int, _ field: String) throws(DecodeError) -> [UInt8] { Array(try take(count, field)) }
+    /// Reads a 32-byte hash as an inline digest (no allocation).
+    public mutating func digest(_ field: String) throws(DecodeError) -> Digest32 { Digest32(try take(Digest32.byteCount, field)) }
     public mutating func str8(_ field: String) throws(DecodeError) -> String {
         let length = Int(try u8(field))
         let bytes = try take(length, field)

@@ -89,7 +89,9 @@ public struct Entry: Sendable, Hashable {
     /// When the ledger appended it, in milliseconds since the Unix epoch (UTC).
     public var appendedAt: Int64
     /// The previous entry's hash; 32 zero bytes for seq 0.
-    public var prevHash: [UInt8]
+    public var prevHash: [UInt8] { previousDigest.bytes }
+    /// The previous entry's hash as an inline digest (what the verifier compares, without allocating).
+    public var previousDigest: Digest32
     /// The signed submission.
     public var submission: Submission
     /// The signer's signature over `submission.signingMessage(origin:)` (64 bytes).
@@ -98,7 +100,8 @@ public struct Entry: Sendable, Hashable {
     public init(seq: UInt64, appendedAt: Int64, prevHash: [UInt8], submission: Submission, signature: [UInt8]) {
         self.seq = seq
         self.appendedAt = appendedAt
-        self.prevHash = prevHash
+        guard let previous = Digest32(bytes: prevHash) else { preconditionFailure("a previous-entry hash is 32 bytes, not \(prevHash.count)") }
+        previousDigest = previous
         self.submission = submission
         self.signature = signature
     }
@@ -109,7 +112,7 @@ public struct Entry: Sendable, Hashable {
         writer.u8(EntryFormat.version)
         writer.u64(seq)
         writer.i64(appendedAt)
-        writer.raw(prevHash)
+        previousDigest.withUnsafeBytes { writer.raw($0) }
         submission.writeFields(into: &writer)
         writer.bytes16(signature)
         return writer.bytes
@@ -127,7 +130,7 @@ public struct Entry: Sendable, Hashable {
         }
         seq = try reader.u64("seq")
         appendedAt = try reader.i64("appendedAt")
-        prevHash = try reader.raw(32, "prevHash")
+        previousDigest = try reader.digest("prevHash")
         let signer = try reader.str8("signer")
         let keyID = try reader.str8("keyID")
         let code = try reader.u8("algorithm")
@@ -171,6 +174,11 @@ public enum EntryFormat {
     /// The entry hash of canonical entry bytes.
     public static func entryHash(ofCanonicalBytes bytes: [UInt8]) -> [UInt8] {
         SHA256.hash(parts: [entryDomain, bytes])
+    }
+
+    /// The entry hash of canonical entry bytes given as a raw buffer, as an inline digest (no copy, no allocation).
+    public static func entryDigest(ofCanonicalBytes bytes: UnsafeRawBufferPointer) -> Digest32 {
+        entryDomain.withUnsafeBytes { SHA256.digest($0, bytes) }
     }
 
     /// The entry hash of canonical entry bytes given as a raw buffer (no copy).

@@ -23,6 +23,16 @@ public enum Merkle {
         SHA256.hash(prefix: 0x01, left, right)
     }
 
+    /// SHA-256(0x00 ‖ leaf) as an inline digest (no allocation: the verifier's per-entry leaf hash).
+    public static func leafDigest(_ leaf: UnsafeRawBufferPointer) -> Digest32 {
+        SHA256.digest(prefix: 0x00, leaf)
+    }
+
+    /// SHA-256(0x01 ‖ left ‖ right) as an inline digest (no allocation).
+    public static func nodeDigest(_ left: Digest32, _ right: Digest32) -> Digest32 {
+        SHA256.digest(prefix: 0x01, left, right)
+    }
+
     /// The largest power of two smaller than `n` (n ≥ 2).
     static func split(_ n: UInt64) -> UInt64 {
         var k: UInt64 = 1
@@ -136,30 +146,39 @@ public enum Merkle {
 }
 
 /// The right edge of a growing Merkle tree: computes the root of everything appended so far, in O(log n)
-/// memory (the verifier's streaming root).
+/// memory (the verifier's streaming root). Its hashes are inline digests: appending a leaf allocates nothing.
 public struct MerkleFrontier: Sendable {
     /// Complete subtree hashes, largest first, with their levels.
-    private var stack: [(level: Int, hash: [UInt8])] = []
+    private var stack: [(level: Int, hash: Digest32)] = []
     /// Leaves appended.
     public private(set) var size: UInt64 = 0
 
     public init() {}
 
-    /// Appends one leaf hash.
+    /// Appends one leaf hash (32 bytes).
     public mutating func append(leafHash: [UInt8]) {
-        var node = (level: 0, hash: leafHash)
+        guard let leaf = Digest32(bytes: leafHash) else { preconditionFailure("a leaf hash is 32 bytes, not \(leafHash.count)") }
+        append(leaf: leaf)
+    }
+
+    /// Appends one leaf hash.
+    public mutating func append(leaf: Digest32) {
+        var node = (level: 0, hash: leaf)
         while let last = stack.last, last.level == node.level {
             stack.removeLast()
-            node = (level: node.level + 1, hash: Merkle.nodeHash(last.hash, node.hash))
+            node = (level: node.level + 1, hash: Merkle.nodeDigest(last.hash, node.hash))
         }
         stack.append(node)
         size += 1
     }
 
     /// The root of the tree of the leaves appended so far.
-    public var root: [UInt8] {
-        guard var hash = stack.last?.hash else { return Merkle.emptyRoot }
-        for node in stack.dropLast().reversed() { hash = Merkle.nodeHash(node.hash, hash) }
+    public var root: [UInt8] { rootDigest?.bytes ?? Merkle.emptyRoot }
+
+    /// The root as an inline digest; nil for the empty tree (whose root is `Merkle.emptyRoot`).
+    private var rootDigest: Digest32? {
+        guard var hash = stack.last?.hash else { return nil }
+        for node in stack.dropLast().reversed() { hash = Merkle.nodeDigest(node.hash, hash) }
         return hash
     }
 }

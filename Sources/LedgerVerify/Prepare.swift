@@ -3,27 +3,6 @@ import LedgerCrypto
 import LedgerFormat
 import LedgerStore
 
-/// A frame as read from a segment, copied out of the reading buffer so a worker can prepare it.
-struct RawFrame: Sendable {
-    let entryBytes: [UInt8]
-    let storedHash: [UInt8]
-    let location: FrameRef
-    let length: Int
-
-    init(_ frame: borrowing ScannedFrame) {
-        entryBytes = Array(frame.entryBytes)
-        storedHash = Array(frame.storedHash)
-        location = FrameRef(segment: frame.segment, offset: frame.offset)
-        length = frame.length
-    }
-}
-
-/// What the log yields, in order: frames, and damage between them.
-enum ScanItem: Sendable {
-    case frame(RawFrame)
-    case problem(ScanProblem, segment: SegmentFile, isLastSegment: Bool)
-}
-
 /// A body as far as it can be judged without the ledger's state.
 enum PreparedBody: Sendable {
     /// Not a body type the ledger knows.
@@ -53,28 +32,30 @@ final class PreparedCustody: Sendable {
 /// is one reference rather than a copy of every field. The entry's bytes are not kept: once hashed, decoded
 /// and parsed, nothing needs them.
 final class PreparedFrame: Sendable {
-    let storedHash: [UInt8]
+    let storedHash: Digest32
     let location: FrameRef
     /// The frame's length in bytes.
     let length: Int
-    let leafHash: [UInt8]
+    let leafHash: Digest32
     /// The entry hash computed from the bytes, when it differs from the stored one (the entry was altered).
-    let alteredHash: [UInt8]?
+    let alteredHash: Digest32?
     /// The decoded entry; nil when the bytes do not decode (`decodeError` says why).
     let entry: Entry?
     let decodeError: DecodeError?
     /// Nil when the entry does not decode.
     let body: PreparedBody?
 
-    init(_ raw: RawFrame) {
-        storedHash = raw.storedHash
-        location = raw.location
-        length = raw.length
-        leafHash = Merkle.leafHash(raw.entryBytes)
-        let computed = EntryFormat.entryHash(ofCanonicalBytes: raw.entryBytes)
-        alteredHash = computed == raw.storedHash ? nil : computed
+    /// Prepares one frame of a block from its bytes there (read in place, not copied).
+    init(_ span: FrameBlock.Span, segment: SegmentFile, entryBytes: UnsafeRawBufferPointer, storedHash: UnsafeRawBufferPointer) {
+        let stored = Digest32(storedHash)
+        self.storedHash = stored
+        location = FrameRef(segment: segment, offset: span.offset)
+        length = span.length
+        leafHash = Merkle.leafDigest(entryBytes)
+        let computed = EntryFormat.entryDigest(ofCanonicalBytes: entryBytes)
+        alteredHash = computed == stored ? nil : computed
         do throws(DecodeError) {
-            let entry = try Entry(canonicalBytes: raw.entryBytes)
+            let entry = try Entry(canonicalBytes: entryBytes)
             body = Self.prepareBody(entry.submission)
             decodeError = nil
             self.entry = consume entry
@@ -83,6 +64,16 @@ final class PreparedFrame: Sendable {
             decodeError = error
             body = nil
         }
+    }
+
+    /// Prepares every frame of a block, in order.
+    static func prepare(_ block: FrameBlock) -> [PreparedFrame] {
+        var frames: [PreparedFrame] = []
+        frames.reserveCapacity(block.spans.count)
+        block.forEachFrame { span, entryBytes, storedHash in
+            frames.append(PreparedFrame(span, segment: block.segment, entryBytes: entryBytes, storedHash: storedHash))
+        }
+        return frames
     }
 
     static func prepareBody(_ submission: Submission) -> PreparedBody {
@@ -110,16 +101,16 @@ final class PreparedFrame: Sendable {
     }
 }
 
-/// A scanned item after preparation: frames prepared, damage passed through in place.
+/// A scanned item after preparation: a block's frames prepared, damage passed through in place.
 enum PreparedItem: Sendable {
-    case frame(PreparedFrame)
-    case problem(ScanProblem, segment: SegmentFile, isLastSegment: Bool)
+    case frames([PreparedFrame])
+    case problem(ScanProblem, segment: SegmentFile)
 
     /// Prepares a scanned item (a function, not an initializer: it borrows the item rather than taking a copy).
-    static func prepare(_ item: ScanItem) -> PreparedItem {
+    static func prepare(_ item: FrameBlockItem) -> PreparedItem {
         switch item {
-        case .frame(let raw): .frame(PreparedFrame(raw))
-        case .problem(let problem, let segment, let isLast): .problem(problem, segment: segment, isLastSegment: isLast)
+        case .frames(let block): .frames(PreparedFrame.prepare(block))
+        case .problem(let problem, let segment): .problem(problem, segment: segment)
         }
     }
 }

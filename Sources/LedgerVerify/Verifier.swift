@@ -147,28 +147,25 @@ public struct Verifier {
         let scanner = SegmentScanner(layout: layout)
         let segments = try layout.segments()
         guard !segments.isEmpty else { throw StoreError.noLedger(directory: layout.directory) }
-        // This thread reads; workers hash, decode and parse each frame ahead (`PreparedFrame`); this thread
-        // then checks the prepared frames in log order against the running state (chain, registry, custody).
-        let pipeline = OrderedParallelMap<ScanItem, PreparedItem>(workers: onlineProcessorCount, transform: PreparedItem.prepare)
+        // This thread reads, copying runs of frames into blocks (one array each); workers hash, decode and parse
+        // each frame of a block ahead (`PreparedFrame`); this thread then checks the prepared frames in log order
+        // against the running state (chain, registry, custody). A block is one batch of the map.
+        let pipeline = OrderedParallelMap<FrameBlockItem, PreparedItem>(workers: onlineProcessorCount, batchSize: 1,
+                                                                        transform: PreparedItem.prepare)
+        let lastSegment = segments[segments.count - 1]
         func consume(_ item: PreparedItem) throws {
             switch item {
-            case .frame(let frame):
-                state.check(frame)
-                try state.spillReplayIfNeeded()
-            case .problem(let problem, let segment, let isLast): state.problem(problem, segment: segment, isLastSegment: isLast)
+            case .frames(let frames):
+                for frame in frames {
+                    state.check(frame)
+                    try state.spillReplayIfNeeded()
+                }
+            case .problem(let problem, let segment): state.problem(problem, segment: segment, isLastSegment: segment == lastSegment)
             }
         }
-        for (index, segment) in segments.enumerated() {
-            let isLast = index == segments.count - 1
-            _ = try scanner.scanSegment(segment, onProblem: { problem in
-                try pipeline.submit(.problem(problem, segment: segment, isLastSegment: isLast), consume: consume)
-            }, onFrame: { frame in
-                try pipeline.submit(.frame(RawFrame(frame)), consume: consume)
-                return true
-            })
-        }
+        try scanner.scanBlocks(segments) { item in try pipeline.submit(item, consume: consume) }
         try pipeline.finish(consume: consume)
-        state.report.lastHash = state.lastHash.map { Hex.encode($0) }
+        state.report.lastHash = state.lastHash?.hex
         state.checkHead()
         state.checkCheckpoints(final: true)
         state.report.rootHash = state.frontier.root
@@ -189,9 +186,9 @@ struct VerifyState {
     let options: VerifyOptions
     var report = VerifyReport()
     var expectedSeq: UInt64 = 0
-    var previousHash: [UInt8] = EntryFormat.zeroHash
+    var previousHash = Digest32.zero
     /// The last entry's stored hash (hex-encoded into the report once, at the end).
-    var lastHash: [UInt8]?
+    var lastHash: Digest32?
     var registry: Registry?
     var custody: CustodyState
     /// The custody replay's scratch store, when its memory is bounded.
@@ -216,11 +213,24 @@ struct VerifyState {
         custody = CustodyState(backing: spill)
     }
 
-    mutating func add(_ seq: UInt64, _ hash: [UInt8]?, _ kind: FindingKind, _ reason: String, location: FrameRef) {
-        add(seq, hash, kind, reason, location: location.description)
+    mutating func add(_ seq: UInt64, _ hash: Digest32?, _ kind: FindingKind, _ reason: String, location: FrameRef) {
+        keep(seq, hash?.hex, kind, reason, location: location.description)
     }
 
-    mutating func add(_ seq: UInt64, _ hash: [UInt8]?, _ kind: FindingKind, _ reason: String, location: String? = nil) {
+    mutating func add(_ seq: UInt64, _ hash: [UInt8], _ kind: FindingKind, _ reason: String, location: FrameRef) {
+        keep(seq, Hex.encode(hash), kind, reason, location: location.description)
+    }
+
+    mutating func add(_ seq: UInt64, _ hash: Digest32?, _ kind: FindingKind, _ reason: String, location: String? = nil) {
+        keep(seq, hash?.hex, kind, reason, location: location)
+    }
+
+    mutating func add(_ seq: UInt64, _ hash: [UInt8], _ kind: FindingKind, _ reason: String, location: String? = nil) {
+        keep(seq, Hex.encode(hash), kind, reason, location: location)
+    }
+
+    /// Keeps a finding; `hash` is the entry's stored hash in hex (hex is made only when a finding is).
+    private mutating func keep(_ seq: UInt64, _ hash: String?, _ kind: FindingKind, _ reason: String, location: String?) {
         // Memory stays bounded on a ruined ledger: far more than can be reported is not kept. Custody verdicts,
         // which may all be withheld at the end, have a bound of their own, so they never crowd out the others.
         let kept = kind == .custody ? custodyFindings : all.count - custodyFindings
@@ -229,7 +239,7 @@ struct VerifyState {
             return
         }
         if kind == .custody { custodyFindings += 1 }
-        all.append(Finding(seq: seq, entryHash: hash.map { Hex.encode($0) }, kind: kind, reason: reason, location: location))
+        all.append(Finding(seq: seq, entryHash: hash, kind: kind, reason: reason, location: location))
     }
 
     /// Joins the signature workers' findings with the reading pass's, in log order; withholds custody verdicts
@@ -275,7 +285,7 @@ struct VerifyState {
         report.bytesScanned += UInt64(frame.length)
         let location = frame.location
         let storedHash = frame.storedHash
-        frontier.append(leafHash: frame.leafHash)
+        frontier.append(leaf: frame.leafHash)
         checkCheckpoints(final: false)
         guard frame.entry != nil else {
             add(expectedSeq, storedHash, .decoding, "entry does not decode: \(frame.decodeError!)", location: location)
@@ -309,15 +319,16 @@ struct VerifyState {
         if let computedHash = frame.alteredHash {
             add(seq, storedHash, .entryHash, "the stored entry hash does not match the entry's bytes (computed \(Hex.encode(computedHash))): the entry was altered", location: location)
         }
-        if entry.prevHash != previousHash {
-            add(seq, storedHash, .chain, "previous-entry hash \(Hex.encode(entry.prevHash)) does not match the hash of the entry before it (\(Hex.encode(previousHash)))", location: location)
+        if entry.previousDigest != previousHash {
+            add(seq, storedHash, .chain, "previous-entry hash \(entry.previousDigest.hex) does not match the hash of the entry before it (\(previousHash.hex))", location: location)
         }
-        if let head, head.seq == seq, head.hash != storedHash {
+        if let head, head.seq == seq, !storedHash.matches(head.hash) {
             add(seq, storedHash, .truncation, "HEAD records entry \(seq) with hash \(Hex.encode(head.hash)), but the log holds a different entry \(seq): the tail was rewritten", location: location)
         }
         let custody = checkBody(entry, frame.body, storedHash, location)
         checkSignature(entry, frame)
-        if let custody { checkCustody(entry, custody, storedHash, location) }
+        // The custody rules take the hash as bytes (a shipment's key).
+        if let custody { checkCustody(entry, custody, storedHash.bytes, location) }
         expectedSeq = seq + 1  // resynchronise on what was found (FORMAT.md §9): one misplaced entry, not a cascade
         // Chain on from the stored hash: one altered entry gives one set of findings, not a cascade.
         previousHash = storedHash
@@ -327,7 +338,7 @@ struct VerifyState {
 
     /// Reports a body that is not canonical JSON of a known type; returns what the custody rules need (the
     /// parsed custody body, or why it is not one), or nil.
-    mutating func checkBody(_ entry: Entry, _ body: PreparedBody?, _ hash: [UInt8], _ location: FrameRef) -> PreparedCustody? {
+    mutating func checkBody(_ entry: Entry, _ body: PreparedBody?, _ hash: Digest32, _ location: FrameRef) -> PreparedCustody? {
         switch body {
         case nil:
             return nil
