@@ -116,8 +116,8 @@ public enum UnitID: Sendable, Hashable, Comparable, CustomStringConvertible {
 
     /// True when `digits` is a GS1 key of 8 to 18 digits whose last digit is its check digit.
     static func checkDigitValid(_ digits: String) -> Bool {
-        let bytes = Array(digits.utf8)
-        return bytes.allSatisfy { (0x30...0x39).contains($0) } && GS1CheckDigit.isValid(bytes)
+        var digits = digits
+        return digits.withUTF8 { bytes in bytes.allSatisfy { (0x30...0x39).contains($0) } && GS1CheckDigit.isValid(bytes) }
     }
 }
 

@@ -15,6 +15,11 @@ public enum GS1CheckDigit {
 
     /// True when the last digit of `digits` (ASCII) is the check digit of the others.
     public static func isValid(_ digits: [UInt8]) -> Bool {
+        digits.withUnsafeBufferPointer { isValid($0) }
+    }
+
+    /// True when the last digit of `digits` (ASCII, read in place) is the check digit of the others.
+    public static func isValid(_ digits: UnsafeBufferPointer<UInt8>) -> Bool {
         guard let last = digits.last else { return false }
         return compute(digits.dropLast()) == Int(last) - 0x30
     }

@@ -294,30 +294,43 @@ public enum ECDSASignature {
     ///
     /// Written out by hand (X.690 §8.3, §10): `30 len 02 len r 02 len s`, each integer in its fewest bytes, with a
     /// leading zero byte when its top bit is set (the integers are non-negative). Both fit in one length byte.
-    /// The verifier converts every P-256 signature, so this allocates the result and nothing else.
     public static func der(fromRaw raw: [UInt8]) -> [UInt8]? {
+        withDER(fromRaw: raw) { Array($0) }
+    }
+
+    /// The most bytes `der(fromRaw:)` writes: two 33-byte integers (a zero byte before a high bit) and three headers.
+    public static let maxDERByteCount = 72
+
+    /// Calls `body` with the strict DER of `r ‖ s` (as `der(fromRaw:)` gives it), written into a buffer on the stack
+    /// that lives only for the call; nil, without calling `body`, unless `raw` is 64 bytes. The verifier converts
+    /// every P-256 signature this way, without a heap allocation.
+    public static func withDER<Result>(fromRaw raw: [UInt8], _ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result? {
         guard raw.count == 64 else { return nil }
-        // The first significant byte of a 32-byte big-endian integer (the last byte when it is zero).
-        func start(_ base: Int) -> Int {
-            var index = base
-            while index < base + 31, raw[index] == 0 { index += 1 }
-            return index
+        return raw.withUnsafeBufferPointer { raw in
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: maxDERByteCount) { der in
+                var count = 0
+                func put(_ byte: UInt8) {
+                    der[count] = byte
+                    count += 1
+                }
+                // One INTEGER from the 32-byte big-endian half at `base`: its first significant byte (the last
+                // byte when it is zero), after a zero byte when that byte's top bit is set.
+                func integer(_ base: Int) {
+                    var start = base
+                    while start < base + 31, raw[start] == 0 { start += 1 }
+                    let pad = raw[start] & 0x80 != 0
+                    put(0x02)
+                    put(UInt8(base + 32 - start + (pad ? 1 : 0)))
+                    if pad { put(0) }
+                    for index in start..<(base + 32) { put(raw[index]) }
+                }
+                put(0x30)
+                put(0)
+                integer(0)
+                integer(32)
+                der[1] = UInt8(count - 2)
+                return body(UnsafeBufferPointer(rebasing: der[0..<count]))
+            }
         }
-        let rStart = start(0), sStart = start(32)
-        let rPad = raw[rStart] & 0x80 != 0, sPad = raw[sStart] & 0x80 != 0
-        let rLength = 32 - rStart + (rPad ? 1 : 0), sLength = 64 - sStart + (sPad ? 1 : 0)
-        var der = [UInt8]()
-        der.reserveCapacity(6 + rLength + sLength)
-        der.append(0x30)
-        der.append(UInt8(4 + rLength + sLength))
-        der.append(0x02)
-        der.append(UInt8(rLength))
-        if rPad { der.append(0) }
-        der += raw[rStart..<32]
-        der.append(0x02)
-        der.append(UInt8(sLength))
-        if sPad { der.append(0) }
-        der += raw[sStart..<64]
-        return der
     }
 }

@@ -8,6 +8,10 @@ import COpenSSL
 /// (Ed25519: `EVP_DigestVerifyInit` with no key, which OpenSSL documents as keeping the parameters; P-256: the
 /// message's SHA-256 checked with `EVP_PKEY_verify` on a context initialised once, as `openssl speed` does).
 ///
+/// A message may also be handed over in pieces (`isValid(_:by:message:)`), so the caller never builds it: P-256
+/// hashes the pieces as they come, Ed25519 (which needs the whole message at once) gathers them into a buffer the
+/// checker keeps. A good signature then costs no heap allocation: the digest and the DER signature live on the stack.
+///
 /// It gives exactly the verdicts of `PublicKey.isValidSignature`: a signature the kept context does not accept is
 /// checked again the one-shot way, so an OpenSSL that handles a reused context differently can only cost time
 /// on bad signatures, never turn a good one bad. Not thread-safe: use it from one thread at a time.
@@ -19,17 +23,42 @@ public final class SignatureChecker {
         let pointer: OpaquePointer
     }
 
+    /// A message's bytes, handed in order to the sink it is given.
+    public typealias MessageWriter = (_ sink: (UnsafeRawBufferPointer) -> Void) -> Void
+
     private var contexts: [ObjectIdentifier: Context] = [:]
-    private let hasher = SHA256()
+    /// SHA-256 of P-256 messages, fed piece by piece.
+    private let digest: OpaquePointer
+    /// Ed25519 messages gathered from their pieces; kept between signatures.
+    private var gathered: [UInt8] = []
     /// Contexts kept before the cache is emptied (a registry of many keys must not make it grow without bound).
     private let limit = 64
+    /// The largest gathering buffer kept after a signature (a rare huge body must not pin its memory).
+    private let keptCapacity = 1 << 20
 
-    public init() {}
+    public init() {
+        guard let digest = EVP_MD_CTX_new() else { fatalError("OpenSSL: EVP_MD_CTX_new failed (out of memory)") }
+        self.digest = digest
+    }
 
-    deinit { removeAll() }
+    deinit {
+        removeAll()
+        EVP_MD_CTX_free(digest)
+    }
 
     /// Checks a signature in the ledger's fixed form (Ed25519: 64 bytes; P-256: 64 bytes `r ‖ s`) by `key`.
     public func isValid(_ signature: [UInt8], for message: [UInt8], by key: PublicKey) -> Bool {
+        message.withUnsafeBytes { whole in check(signature, by: key, whole: whole) { $0(whole) } }
+    }
+
+    /// Checks a signature in the ledger's fixed form over the message that `message` hands, in pieces, to the sink
+    /// it is given (the message is their concatenation; `message` may be called again and must hand the same bytes).
+    public func isValid(_ signature: [UInt8], by key: PublicKey, message: MessageWriter) -> Bool {
+        check(signature, by: key, whole: nil, message)
+    }
+
+    /// `whole`: the message in one piece when the caller has it so (Ed25519 then copies nothing).
+    private func check(_ signature: [UInt8], by key: PublicKey, whole: UnsafeRawBufferPointer?, _ message: MessageWriter) -> Bool {
         switch key.algorithm {
         case .ed25519:
             guard signature.count == 64, let context = context(for: key) else { return false }
@@ -37,19 +66,48 @@ public final class SignatureChecker {
             guard EVP_DigestVerifyInit(context, nil, nil, nil, nil) == 1 else {
                 ERR_clear_error()
                 drop(key)
-                return key.isValidSignature(signature, for: message)
+                return key.isValidSignature(signature, for: Self.collect(message))
             }
-            if EVP_DigestVerify(context, signature, signature.count, message, message.count) == 1 { return true }
-            ERR_clear_error()
-            return key.isValidSignature(signature, for: message)
+            let verified: Bool
+            if let whole {
+                verified = EVP_DigestVerify(context, signature, signature.count, whole.baseAddress, whole.count) == 1
+            } else {
+                var buffer = gathered
+                gathered = []
+                buffer.removeAll(keepingCapacity: true)
+                message { buffer.append(contentsOf: $0.assumingMemoryBound(to: UInt8.self)) }
+                verified = EVP_DigestVerify(context, signature, signature.count, buffer, buffer.count) == 1
+                if buffer.capacity <= keptCapacity { gathered = buffer }
+            }
+            if verified { return true }
         case .p256:
-            guard let der = ECDSASignature.der(fromRaw: signature), let context = context(for: key) else { return false }
-            hasher.update(message)
-            let digest = hasher.finalize()
-            if EVP_PKEY_verify(context, der, der.count, digest, digest.count) == 1 { return true }
-            ERR_clear_error()
-            return key.isValidSignature(signature, for: message)
+            guard signature.count == 64, let context = context(for: key) else { return false }
+            guard EVP_DigestInit_ex(digest, SHA256Algorithm.shared.md, nil) == 1 else {
+                fatalError("OpenSSL: cannot initialise SHA-256: \(CryptoError.openSSL("init SHA-256"))")
+            }
+            message { piece in
+                if piece.count > 0 { EVP_DigestUpdate(digest, piece.baseAddress, piece.count) }
+            }
+            var hash: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+            let verified = withUnsafeMutableBytes(of: &hash) { hash -> Bool in
+                let bytes = hash.baseAddress!.assumingMemoryBound(to: UInt8.self)
+                var length: UInt32 = 0
+                guard EVP_DigestFinal_ex(digest, bytes, &length) == 1 else { return false }
+                return ECDSASignature.withDER(fromRaw: signature) { der in
+                    EVP_PKEY_verify(context, der.baseAddress, der.count, bytes, Int(length)) == 1
+                } ?? false
+            }
+            if verified { return true }
         }
+        ERR_clear_error()
+        return key.isValidSignature(signature, for: Self.collect(message))
+    }
+
+    /// The whole message from its pieces (only for the one-shot re-check of a rejected signature).
+    private static func collect(_ message: MessageWriter) -> [UInt8] {
+        var bytes: [UInt8] = []
+        message { bytes.append(contentsOf: $0.assumingMemoryBound(to: UInt8.self)) }
+        return bytes
     }
 
     private func context(for key: PublicKey) -> OpaquePointer? {

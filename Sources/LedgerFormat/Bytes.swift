@@ -1,31 +1,37 @@
 import LedgerCrypto
 
-/// Appends the ledger's big-endian primitives to a byte buffer.
-public struct ByteWriter: Sendable {
-    /// The bytes written so far.
-    public private(set) var bytes: [UInt8]
+/// Where the ledger's big-endian primitives are written: `ByteWriter` gathers them into an array; the signature
+/// path hashes a signing message's pieces as they come (`Submission.writeSigningMessage(origin:to:)`). Every
+/// structure's layout is written once, against this protocol, whatever the bytes are for.
+public protocol ByteSink {
+    /// Takes the next bytes (only for the duration of the call).
+    mutating func write(_ bytes: UnsafeRawBufferPointer)
+}
 
-    public init(capacity: Int = 256) {
-        bytes = []
-        bytes.reserveCapacity(capacity)
-    }
-
-    public mutating func u8(_ value: UInt8) { bytes.append(value) }
-    public mutating func u16(_ value: UInt16) { bytes += [UInt8(value >> 8), UInt8(value & 0xff)] }
-    public mutating func u32(_ value: UInt32) {
-        for shift in stride(from: 24, through: 0, by: -8) { bytes.append(UInt8(truncatingIfNeeded: value >> UInt32(shift))) }
-    }
-    public mutating func u64(_ value: UInt64) {
-        for shift in stride(from: 56, through: 0, by: -8) { bytes.append(UInt8(truncatingIfNeeded: value >> UInt64(shift))) }
-    }
+extension ByteSink {
+    /// One byte.
+    public mutating func u8(_ value: UInt8) { withUnsafeBytes(of: value) { write($0) } }
+    /// Two bytes, big-endian.
+    public mutating func u16(_ value: UInt16) { withUnsafeBytes(of: value.bigEndian) { write($0) } }
+    /// Four bytes, big-endian.
+    public mutating func u32(_ value: UInt32) { withUnsafeBytes(of: value.bigEndian) { write($0) } }
+    /// Eight bytes, big-endian.
+    public mutating func u64(_ value: UInt64) { withUnsafeBytes(of: value.bigEndian) { write($0) } }
+    /// Eight bytes, big-endian two's complement.
     public mutating func i64(_ value: Int64) { u64(UInt64(bitPattern: value)) }
-    public mutating func raw<Bytes: Sequence>(_ value: Bytes) where Bytes.Element == UInt8 { bytes += value }
-    /// A string of at most 255 UTF-8 bytes after a one-byte length.
+    /// The bytes as they are.
+    public mutating func raw<Bytes: Sequence>(_ value: Bytes) where Bytes.Element == UInt8 {
+        let done: Void? = value.withContiguousStorageIfAvailable { write(UnsafeRawBufferPointer($0)) }
+        if done == nil { Array(value).withUnsafeBytes { write($0) } }
+    }
+    /// A string of at most 255 UTF-8 bytes after a one-byte length, read in place (no copy of the string).
     public mutating func str8(_ value: String) {
-        let utf8 = Array(value.utf8)
-        precondition(utf8.count <= 255, "str8 longer than 255 bytes")
-        u8(UInt8(utf8.count))
-        raw(utf8)
+        var value = value
+        value.withUTF8 { utf8 in
+            precondition(utf8.count <= 255, "str8 longer than 255 bytes")
+            u8(UInt8(utf8.count))
+            write(UnsafeRawBufferPointer(utf8))
+        }
     }
     /// Bytes after a two-byte length.
     public mutating func bytes16(_ value: [UInt8]) {
@@ -38,6 +44,51 @@ public struct ByteWriter: Sendable {
         u32(UInt32(value.count))
         raw(value)
     }
+}
+
+/// Appends the ledger's big-endian primitives to a byte buffer.
+public struct ByteWriter: ByteSink, Sendable {
+    /// The bytes written so far.
+    public private(set) var bytes: [UInt8]
+
+    /// An empty writer with room for `capacity` bytes before it grows.
+    public init(capacity: Int = 256) {
+        bytes = []
+        bytes.reserveCapacity(capacity)
+    }
+
+    /// Appends `bytes`.
+    public mutating func write(_ bytes: UnsafeRawBufferPointer) {
+        self.bytes.append(contentsOf: bytes.assumingMemoryBound(to: UInt8.self))
+    }
+}
+
+/// Counts what is written, writing nothing: the exact size of a layout, from the layout's own code.
+struct ByteCounter: ByteSink {
+    private(set) var count = 0
+    mutating func write(_ bytes: UnsafeRawBufferPointer) { count += bytes.count }
+}
+
+/// Copies what is written into a caller's fixed buffer; a write that does not fit is not copied, and
+/// `overflowed` says so (nothing after it is copied either).
+struct BufferSink: ByteSink {
+    let buffer: UnsafeMutableRawBufferPointer
+    private(set) var count = 0
+    private(set) var overflowed = false
+
+    init(buffer: UnsafeMutableRawBufferPointer) { self.buffer = buffer }
+
+    mutating func write(_ bytes: UnsafeRawBufferPointer) {
+        guard !overflowed, bytes.count <= buffer.count - count else {
+            overflowed = true
+            return
+        }
+        if let source = bytes.baseAddress { (buffer.baseAddress! + count).copyMemory(from: source, byteCount: bytes.count) }
+        count += bytes.count
+    }
+
+    /// What has been copied.
+    var written: UnsafeRawBufferPointer { UnsafeRawBufferPointer(rebasing: buffer[0..<count]) }
 }
 
 /// Why bytes could not be decoded: the field and the reason.

@@ -37,21 +37,58 @@ public struct Submission: Sendable, Hashable {
 
     /// The bytes the signer signs: `"custody-ledger/submission/v1" 0x00 ‖ str8(origin) ‖ fields`.
     public func signingMessage(origin: String) -> [UInt8] {
-        var writer = ByteWriter(capacity: body.count + 128)
-        writer.raw(EntryFormat.submissionDomain)
-        writer.str8(origin)
-        writeFields(into: &writer)
+        var counter = ByteCounter()
+        writeSigningMessage(origin: origin, into: &counter)
+        var writer = ByteWriter(capacity: counter.count)
+        writeSigningMessage(origin: origin, into: &writer)
         return writer.bytes
     }
 
-    func writeFields(into writer: inout ByteWriter) {
+    /// Hands the bytes of `signingMessage(origin:)` to `sink` in order without building the message: what precedes
+    /// the body, written into a buffer on the stack, then the body in place. `SignatureChecker` hashes them as they
+    /// come. (When the strings before the body pass 1 KiB, which only lengths near str8's limit reach, the message
+    /// is built and handed over whole.)
+    public func writeSigningMessage(origin: String, to sink: (UnsafeRawBufferPointer) -> Void) {
+        // 1,024 bytes: the most the standard library puts on the stack without asking how much stack is left.
+        let handed = withUnsafeTemporaryAllocation(byteCount: 1024, alignment: 1) { buffer -> Bool in
+            var head = BufferSink(buffer: buffer)
+            writeSigningMessageHead(origin: origin, into: &head)
+            guard !head.overflowed else { return false }
+            sink(head.written)
+            body.withUnsafeBytes { sink($0) }
+            return true
+        }
+        if !handed { signingMessage(origin: origin).withUnsafeBytes { sink($0) } }
+    }
+
+    /// The signing message's layout (FORMAT.md §5), the one definition of it.
+    func writeSigningMessage<Sink: ByteSink>(origin: String, into sink: inout Sink) {
+        writeSigningMessageHead(origin: origin, into: &sink)
+        sink.raw(body)
+    }
+
+    /// The signing message up to the body's bytes.
+    func writeSigningMessageHead<Sink: ByteSink>(origin: String, into sink: inout Sink) {
+        sink.raw(EntryFormat.submissionDomain)
+        sink.str8(origin)
+        writeFieldsHead(into: &sink)
+    }
+
+    /// The submission fields (FORMAT.md §2).
+    func writeFields<Sink: ByteSink>(into writer: inout Sink) {
+        writeFieldsHead(into: &writer)
+        writer.raw(body)
+    }
+
+    /// The submission fields up to the body's bytes (the body is a `bytes32`: its length comes first).
+    func writeFieldsHead<Sink: ByteSink>(into writer: inout Sink) {
         writer.str8(signer)
         writer.str8(keyID)
         writer.u8(algorithm.code)
         writer.i64(signedAt)
         writer.str8(bodyType)
         writer.u16(bodyVersion)
-        writer.bytes32(body)
+        writer.u32(UInt32(body.count))
     }
 
     /// Signs this submission for the ledger `origin` with `key`, returning the signature.
@@ -108,14 +145,21 @@ public struct Entry: Sendable, Hashable {
 
     /// The canonical bytes (see FORMAT.md): hashed for the entry hash and used as the Merkle leaf.
     public var canonicalBytes: [UInt8] {
-        var writer = ByteWriter(capacity: submission.body.count + 200)
+        var counter = ByteCounter()
+        writeCanonical(into: &counter)
+        var writer = ByteWriter(capacity: counter.count)
+        writeCanonical(into: &writer)
+        return writer.bytes
+    }
+
+    /// The canonical layout (FORMAT.md §3), the one definition of it.
+    func writeCanonical<Sink: ByteSink>(into writer: inout Sink) {
         writer.u8(EntryFormat.version)
         writer.u64(seq)
         writer.i64(appendedAt)
         previousDigest.withUnsafeBytes { writer.raw($0) }
         submission.writeFields(into: &writer)
         writer.bytes16(signature)
-        return writer.bytes
     }
 
     /// SHA-256 over the entry domain tag and the canonical bytes.

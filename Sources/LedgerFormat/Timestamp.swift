@@ -14,7 +14,12 @@ public enum Timestamp {
 
     /// Parses `YYYY-MM-DD`, `YYYY-MM-DDTHH:MM[:SS[.fff]]Z` or with a `±HH:MM` offset; nil when malformed.
     public static func parse(_ text: String) -> Int64? {
-        let chars = Array(text.utf8)
+        var text = text
+        return text.withUTF8 { parse(utf8: $0) }
+    }
+
+    /// `parse(_:)` of UTF-8 read in place.
+    static func parse(utf8 chars: UnsafeBufferPointer<UInt8>) -> Int64? {
         func number(_ range: Range<Int>) -> Int64? {
             guard range.upperBound <= chars.count, !range.isEmpty else { return nil }
             var value: Int64 = 0
@@ -58,7 +63,7 @@ public enum Timestamp {
         offsetMinutes(Array(text.utf8)[...])
     }
 
-    static func offsetMinutes(_ chars: ArraySlice<UInt8>) -> Int64? {
+    static func offsetMinutes<Chars: RandomAccessCollection<UInt8>>(_ chars: Chars) -> Int64? where Chars.Index == Int {
         let start = chars.startIndex
         guard chars.count == 6, chars[start] == UInt8(ascii: "+") || chars[start] == UInt8(ascii: "-"),
               chars[start + 3] == UInt8(ascii: ":"),

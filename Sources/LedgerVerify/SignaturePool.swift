@@ -14,14 +14,15 @@ struct VerifyJob: Sendable {
     /// The prepared frame, whose decoded entry holds the submission and the signature (one reference, no copy).
     var frame: PreparedFrame
     var key: PublicKey
-    /// The ledger's origin: the signing message is built on the worker.
+    /// The ledger's origin: the signing message is written out on the worker.
     var origin: String
 
     /// The finding this job makes, if any; `checker` keeps the keys' OpenSSL contexts of this thread.
     func run(_ checker: SignatureChecker) -> Finding? {
         guard let entry = frame.entry else { preconditionFailure("a signature job is made only for a decoded entry") }
         let submission = entry.submission
-        if checker.isValid(entry.signature, for: submission.signingMessage(origin: origin), by: key) { return nil }
+        // The signing message is handed to the checker in pieces, never built (P-256 hashes them as they come).
+        if checker.isValid(entry.signature, by: key, message: { submission.writeSigningMessage(origin: origin, to: $0) }) { return nil }
         return Finding(seq: seq, entryHash: Hex.encode(frame.storedHash), kind: .signature,
                        reason: "the signature of \(submission.signer) with key \(submission.keyID) does not verify (bad-signature)",
                        location: frame.location.description)

@@ -100,7 +100,18 @@ struct SignatureCheckerTests {
             if round % 3 == 1 { signature[round % 64] ^= 0x01 }
             let other = keys[(round + 1) % keys.count].publicKey
             for (candidate, text) in [(key.publicKey, message), (other, message), (key.publicKey, message + [0])] {
-                #expect(checker.isValid(signature, for: text, by: candidate) == candidate.isValidSignature(signature, for: text))
+                let expected = candidate.isValidSignature(signature, for: text)
+                #expect(checker.isValid(signature, for: text, by: candidate) == expected)
+                // The same message handed over in pieces (an empty one among them) gets the same verdict.
+                let streamed = checker.isValid(signature, by: candidate) { sink in
+                    text.withUnsafeBytes { bytes in
+                        let cut = round % (bytes.count + 1)
+                        sink(UnsafeRawBufferPointer(rebasing: bytes[..<cut]))
+                        sink(UnsafeRawBufferPointer(start: nil, count: 0))
+                        sink(UnsafeRawBufferPointer(rebasing: bytes[cut...]))
+                    }
+                }
+                #expect(streamed == expected)
             }
             // A valid signature still verifies right after a failure on the same context.
             #expect(checker.isValid(try key.signature(for: message), for: message, by: key.publicKey))

@@ -134,11 +134,24 @@ struct P256Tests {
         }
     }
 
-    @Test("der(fromRaw:) refuses anything but 64 bytes")
+    @Test("der(fromRaw:) and withDER(fromRaw:) refuse anything but 64 bytes")
     func derFromRawLengths() {
         for count in [0, 32, 63, 65, 128] {
             #expect(ECDSASignature.der(fromRaw: [UInt8](repeating: 1, count: count)) == nil)
+            var called = false
+            #expect(ECDSASignature.withDER(fromRaw: [UInt8](repeating: 1, count: count)) { _ in called = true } == nil)
+            #expect(!called)
         }
+    }
+
+    @Test("the longest DER (both integers with a high bit) fits withDER's buffer exactly")
+    func longestDER() throws {
+        let raw = [UInt8](repeating: 0x80, count: 64)
+        let der = try #require(ECDSASignature.withDER(fromRaw: raw) { Array($0) })
+        #expect(der.count == ECDSASignature.maxDERByteCount)
+        let integer: [UInt8] = [0x02, 33, 0x00] + [UInt8](repeating: 0x80, count: 32)
+        let expected: [UInt8] = [0x30, 70] + integer + integer
+        #expect(der == expected)
     }
 
     @Test("a malformed uncompressed point is refused")

@@ -90,6 +90,86 @@ struct EntryTests {
         #expect(try submission.bodyJSON()["gtin"] == .string("00312345678906"))
     }
 
+    @Test("the streamed signing message is signingMessage's bytes; SignatureChecker verifies it and refuses a one-byte change in any field",
+          arguments: SignatureAlgorithm.allCases)
+    func streamedSigningMessage(_ algorithm: SignatureAlgorithm) throws {
+        let key = try PrivateKey.generate(algorithm)
+        let checker = SignatureChecker()
+        /// The streamed pieces, joined, and how many there were.
+        func streamed(_ submission: Submission, _ origin: String) -> (bytes: [UInt8], pieces: Int) {
+            var bytes: [UInt8] = []
+            var pieces = 0
+            submission.writeSigningMessage(origin: origin) { piece in
+                bytes += piece
+                pieces += 1
+            }
+            return (bytes, pieces)
+        }
+        func verifies(_ signature: [UInt8], _ submission: Submission, _ origin: String) -> Bool {
+            checker.isValid(signature, by: key.publicKey) { submission.writeSigningMessage(origin: origin, to: $0) }
+        }
+        var submission = Self.sample(algorithm: algorithm).submission
+        submission.keyID = key.publicKey.keyID
+        let origin = "example.com/stream"
+        let signature = try submission.sign(with: key, origin: origin)
+        let small = streamed(submission, origin)
+        #expect(small.bytes == submission.signingMessage(origin: origin))
+        #expect(small.pieces == 2, "what precedes the body, then the body in place")
+        #expect(verifies(signature, submission, origin))
+
+        // One byte changed in each field (the text's last byte, the body's middle one), and in the origin.
+        func changed(_ text: String) -> String {
+            var bytes = Array(text.utf8)
+            bytes[bytes.count - 1] ^= 0x01
+            return String(decoding: bytes, as: UTF8.self)
+        }
+        var variants: [(field: String, submission: Submission, origin: String)] = [("origin", submission, changed(origin))]
+        var variant = submission
+        variant.signer = changed(submission.signer)
+        variants.append(("signer", variant, origin))
+        variant = submission
+        variant.keyID = changed(submission.keyID)
+        variants.append(("keyID", variant, origin))
+        variant = submission
+        variant.bodyType = changed(submission.bodyType)
+        variants.append(("bodyType", variant, origin))
+        variant = submission
+        variant.body[submission.body.count / 2] ^= 0x01
+        variants.append(("body", variant, origin))
+        variant = submission
+        variant.signedAt ^= 0x01
+        variants.append(("signedAt", variant, origin))
+        variant = submission
+        variant.bodyVersion ^= 0x01
+        variants.append(("bodyVersion", variant, origin))
+        for (field, changedSubmission, changedOrigin) in variants {
+            let message = changedSubmission.signingMessage(origin: changedOrigin)
+            #expect(streamed(changedSubmission, changedOrigin).bytes == message, "\(field)")
+            #expect(message.count == small.bytes.count && message != small.bytes, "\(field)")
+            #expect(!verifies(signature, changedSubmission, changedOrigin), "\(field)")
+            #expect(!key.publicKey.isValidSignature(signature, for: message), "\(field)")
+        }
+        // Still verifies after the refusals on the same checker.
+        #expect(verifies(signature, submission, origin))
+
+        // Strings of 255 UTF-8 bytes: more before the body than the stack buffer holds, so the message is built whole.
+        var large = submission
+        large.signer = String(repeating: "é", count: 127) + "s"
+        large.keyID = String(repeating: "k", count: 255)
+        large.bodyType = String(repeating: "t", count: 255)
+        large.body = Array(repeating: UInt8(ascii: "a"), count: 5000)
+        let longOrigin = String(repeating: "o", count: 254) + "!"
+        let largeSignature = try large.sign(with: key, origin: longOrigin)
+        let pieces = streamed(large, longOrigin)
+        #expect(pieces.bytes == large.signingMessage(origin: longOrigin))
+        let expectedCount = 29 + 4 * 256 + 1 + 8 + 2 + 4 + 5000
+        #expect(pieces.bytes.count == expectedCount)
+        #expect(pieces.pieces == 1)
+        #expect(verifies(largeSignature, large, longOrigin))
+        large.body[4999] ^= 0x01
+        #expect(!verifies(largeSignature, large, longOrigin))
+    }
+
     @Test("truncation anywhere names the field being read")
     func truncationNamesTheField() throws {
         let bytes = Self.sample().canonicalBytes
