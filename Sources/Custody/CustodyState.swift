@@ -71,6 +71,16 @@ public struct UnitRecord: Sendable, Hashable {
         self.ownerSince = ownerSince
     }
 
+    /// A record as commissioned, pointing to a lot already boxed (shared with the other units of its commission).
+    init(id: UnitID, createdSeq: UInt64, lotBox: LotBox, owner: String, possessor: String, ownerSince: UInt64) {
+        self.id = id
+        self.createdSeq = createdSeq
+        self.lotBox = lotBox
+        self.owner = owner
+        self.possessor = possessor
+        self.ownerSince = ownerSince
+    }
+
     /// A short state name: active, in-transit, or the decommission reason.
     public var stateName: String {
         if case .decommissioned = status { return status.name }
@@ -175,6 +185,10 @@ public struct CustodyState: Sendable {
     private var epcisEventsAtBatchStart = 0
     /// The identifiers the entry being applied names as moved items (for `UnitEvent.via`).
     private var currentItems: Set<UnitID> = []
+    /// The lot of the last commission applied: a commission of the same GTIN, lot, expiry and product keeps
+    /// references to its strings rather than to its own body's (consecutive commissions of one lot then share
+    /// one copy of the product's strings, and the replay retains strings it already holds).
+    private var lastLot: LotBox?
 
     /// An empty in-memory state, or an overlay over `backing`.
     public init(backing: (any CustodyBacking)? = nil, recordsEvents: Bool = false) {
@@ -413,6 +427,12 @@ public struct CustodyState: Sendable {
     ///   - body: the parsed body.
     ///   - registry: the registry at this entry (partner roles).
     public mutating func apply(_ body: CustodyBody, entry: Entry, hash: [UInt8], registry: Registry) throws(CustodyError) {
+        try apply(body, entry: entry, hash: hash, registry: registry, signerRole: registry.partners[entry.submission.signer]?.role)
+    }
+
+    /// `apply(_:entry:hash:registry:)` with the signer's role already looked up in `registry` (nil when the signer
+    /// is not a registered partner), for a caller that remembers it between entries (`RegistryLookupCache`).
+    public mutating func apply(_ body: CustodyBody, entry: Entry, hash: [UInt8], registry: Registry, signerRole: PartnerRole?) throws(CustodyError) {
         let signer = entry.submission.signer
         switch body {
         case .transfer(let body): currentItems = Set(body.items)
@@ -420,20 +440,20 @@ public struct CustodyState: Sendable {
         case .return(let body): currentItems = Set(body.items)
         case .decommission(let body): currentItems = Set(body.items)
         case .receive(let body): currentItems = Set(openShipment(body.shipment)?.items ?? [])
-        default: currentItems = []
+        default: if !currentItems.isEmpty { currentItems = [] }
         }
-        guard let partner = registry.partners[signer] else {
+        guard let role = signerRole else {
             throw CustodyError(.unknownPartner, "signer \(signer) is not a registered partner")
         }
         switch body {
-        case .commission(let body): try commission(body, partner: partner, seq: entry.seq)
+        case .commission(let body): try commission(body, signer: signer, role: role, seq: entry.seq)
         case .aggregate(let body): try aggregate(body, signer: signer, seq: entry.seq)
         case .disaggregate(let body): try disaggregate(body, signer: signer, seq: entry.seq)
         case .transfer(let body): try transfer(body, signer: signer, entry: entry, hash: Hex.encode(hash), registry: registry)
         case .ship(let body): try ship(body, signer: signer, seq: entry.seq, hash: Hex.encode(hash), registry: registry)
         case .receive(let body): try receive(body, signer: signer, seq: entry.seq)
         case .return(let body): try returnItems(body, signer: signer, seq: entry.seq, hash: Hex.encode(hash), registry: registry)
-        case .decommission(let body): try decommission(body, partner: partner, seq: entry.seq)
+        case .decommission(let body): try decommission(body, signer: signer, role: role, seq: entry.seq)
         }
         if recordsEvents, let eventHash = body.epcis?.eventHash { epcisEvents.append(EPCISEventRecord(eventHash: eventHash, seq: entry.seq)) }
     }
@@ -480,28 +500,39 @@ public struct CustodyState: Sendable {
         }
     }
 
-    private mutating func commission(_ body: CommissionBody, partner: Partner, seq: UInt64) throws(CustodyError) {
-        guard partner.role == .manufacturer || partner.role == .repackager else {
-            throw CustodyError(.notManufacturer, "\(partner.gln) is a \(partner.role.rawValue); only a manufacturer or repackager commissions serials")
+    /// `signer` is the partner's GLN (the key of `Registry.partners`).
+    private mutating func commission(_ body: CommissionBody, signer: String, role: PartnerRole, seq: UInt64) throws(CustodyError) {
+        guard role == .manufacturer || role == .repackager else {
+            throw CustodyError(.notManufacturer, "\(signer) is a \(role.rawValue); only a manufacturer or repackager commissions serials")
         }
         if let ndc = body.product.ndc, !Self.ndcMatches(ndc, gtin: body.gtin) {
             throw CustodyError(.badBody, "product.ndc \(ndc) is not the NDC embedded in GTIN \(body.gtin) (indicator, 03, NDC10, check digit)")
         }
-        let units = body.units
-        for id in units {
+        // The identifiers are `body.units`, made one at a time rather than into an array.
+        for serial in body.serials {
+            let id = UnitID.sgtin(gtin: body.gtin, serial: serial)
             if let record = self.record(id) {
                 throw CustodyError(.alreadyCommissioned, "\(id) was already commissioned at entry \(record.createdSeq)",
                                    unit: id.canonical, conflictingSeq: record.createdSeq)
             }
         }
-        let lot = LotInfo(gtin: body.gtin, lot: body.lot, expiry: body.expiry, product: body.product, commissionSeq: seq)
-        guard let first = units.first else { return }
+        guard let first = body.serials.first else { return }
+        let lot = LotBox(sharedLot(of: body, seq: seq))
+        lastLot = lot
         // Copies of one record share its lot.
-        var record = UnitRecord(id: first, createdSeq: seq, lot: lot, owner: partner.gln, possessor: partner.gln, ownerSince: seq)
-        for id in units {
-            record.id = id
+        var record = UnitRecord(id: .sgtin(gtin: lot.info.gtin, serial: first), createdSeq: seq, lotBox: lot, owner: signer, possessor: signer, ownerSince: seq)
+        for serial in body.serials {
+            record.id = .sgtin(gtin: lot.info.gtin, serial: serial)
             set(record, seq: seq)
         }
+    }
+
+    /// The lot `body` commissions at `seq`, with the last commission's strings when they are equal.
+    private func sharedLot(of body: CommissionBody, seq: UInt64) -> LotInfo {
+        if let last = lastLot?.info, last.gtin == body.gtin, last.lot == body.lot, last.expiry == body.expiry, last.product == body.product {
+            return LotInfo(gtin: last.gtin, lot: last.lot, expiry: last.expiry, product: last.product, commissionSeq: seq)
+        }
+        return LotInfo(gtin: body.gtin, lot: body.lot, expiry: body.expiry, product: body.product, commissionSeq: seq)
     }
 
     /// True when `ndc` is a hyphenated NDC10 (4-4-2, 5-3-2 or 5-4-1 digits) embedded in `gtin` (indicator, 03,
@@ -725,16 +756,15 @@ public struct CustodyState: Sendable {
         setShipment(hash, OpenShipment(hash: hash, seq: seq, kind: .return, from: signer, to: body.to, items: body.items))
     }
 
-    private mutating func decommission(_ body: DecommissionBody, partner: Partner, seq: UInt64) throws(CustodyError) {
-        let signer = partner.gln
+    private mutating func decommission(_ body: DecommissionBody, signer: String, role: PartnerRole, seq: UInt64) throws(CustodyError) {
         // Reasons a holder or a receiver may report for goods it does not own; the rest are the owner's acts.
         let lossReasons: Set<DecommissionReason> = [.stolen, .lost, .destroyed, .damaged]
         var affected: [UnitRecord] = []
         for item in body.items {
             let record = try existing(item)
             try requireActive(record)
-            if body.reason == .dispensed, partner.role != .dispenser {
-                throw CustodyError(.wrongRole, "\(signer) is a \(partner.role.rawValue); only a dispenser dispenses \(item) to a patient", unit: item.canonical)
+            if body.reason == .dispensed, role != .dispenser {
+                throw CustodyError(.wrongRole, "\(signer) is a \(role.rawValue); only a dispenser dispenses \(item) to a patient", unit: item.canonical)
             }
             if record.owner != signer, !lossReasons.contains(body.reason) {
                 throw CustodyError(.notOwner, "\(item) is owned by \(record.owner); only the owner records \(body.reason.rawValue) (a holder may report it stolen, lost, destroyed or damaged)",
