@@ -243,8 +243,8 @@ public struct CustodyState: Sendable {
 
     /// The changes since the last call, for the backing store to persist; empties the overlay.
     public mutating func takeChanges() -> Changes {
+        let records = units.removeAllValues()
         defer {
-            units.removeAll()
             shipments = [:]
             closedShipments = []
             transferHashes = [:]
@@ -252,7 +252,7 @@ public struct CustodyState: Sendable {
             containmentChanges = []
             epcisEvents = []
         }
-        return Changes(units: units.values, openShipments: Array(shipments.values), closedShipments: closedShipments,
+        return Changes(units: records, openShipments: Array(shipments.values), closedShipments: closedShipments,
                        transferHashes: transferHashes, events: events, containment: containmentChanges, epcisEvents: epcisEvents)
     }
 
