@@ -38,12 +38,18 @@ public struct UnitRecord: Sendable, Hashable {
     public var createdSeq: UInt64
     /// Commissioning data; nil for SSCCs.
     public var lot: LotInfo? {
-        get { lotBox?.info }
-        set { lotBox = newValue.map(LotBox.init) }
+        get { lotBox?.info(commissionSeq: lotSeq) }
+        set {
+            lotBox = newValue.map(LotBox.init)
+            lotSeq = newValue?.commissionSeq ?? 0
+        }
     }
-    /// The lot behind one shared reference: the units of a commission point to one copy, so a record stays
-    /// small and copying it copies one pointer instead of the lot's and product's strings.
+    /// The lot behind one shared reference: the units of a commission, and of consecutive commissions of the same
+    /// lot, point to one copy, so a record stays small and copying it copies one pointer instead of the lot's and
+    /// product's strings.
     private(set) var lotBox: LotBox?
+    /// The lot's `commissionSeq` (0 without a lot): kept in the record, so commissions can share one `LotBox`.
+    private(set) var lotSeq: UInt64 = 0
     public var owner: String
     /// Who holds it physically; nil while in transit.
     public var possessor: String?
@@ -66,16 +72,19 @@ public struct UnitRecord: Sendable, Hashable {
         self.id = id
         self.createdSeq = createdSeq
         self.lotBox = lot.map(LotBox.init)
+        self.lotSeq = lot?.commissionSeq ?? 0
         self.owner = owner
         self.possessor = possessor
         self.ownerSince = ownerSince
     }
 
-    /// A record as commissioned, pointing to a lot already boxed (shared with the other units of its commission).
+    /// A record as commissioned at `createdSeq`, pointing to a lot already boxed (shared with the other units of
+    /// its commission).
     init(id: UnitID, createdSeq: UInt64, lotBox: LotBox, owner: String, possessor: String, ownerSince: UInt64) {
         self.id = id
         self.createdSeq = createdSeq
         self.lotBox = lotBox
+        self.lotSeq = createdSeq
         self.owner = owner
         self.possessor = possessor
         self.ownerSince = ownerSince
@@ -88,12 +97,45 @@ public struct UnitRecord: Sendable, Hashable {
     }
 }
 
-/// An immutable lot shared by the records of one commission (compared and hashed by value).
+/// An immutable lot without its commission's sequence number (which each record keeps), shared by the records
+/// of one commission and of consecutive commissions of the same lot; compared and hashed by value.
 final class LotBox: Sendable, Hashable {
-    let info: LotInfo
-    init(_ info: LotInfo) { self.info = info }
-    static func == (lhs: LotBox, rhs: LotBox) -> Bool { lhs === rhs || lhs.info == rhs.info }
-    func hash(into hasher: inout Hasher) { hasher.combine(info) }
+    let gtin: String
+    let lot: String
+    let expiry: String
+    let product: ProductMaster
+
+    convenience init(_ info: LotInfo) {
+        self.init(gtin: info.gtin, lot: info.lot, expiry: info.expiry, product: info.product)
+    }
+
+    init(gtin: String, lot: String, expiry: String, product: ProductMaster) {
+        self.gtin = gtin
+        self.lot = lot
+        self.expiry = expiry
+        self.product = product
+    }
+
+    /// The lot as commissioned at `commissionSeq`.
+    func info(commissionSeq: UInt64) -> LotInfo {
+        LotInfo(gtin: gtin, lot: lot, expiry: expiry, product: product, commissionSeq: commissionSeq)
+    }
+
+    /// True when `body` commissions this lot (the same GTIN, lot, expiry and product).
+    func isLot(of body: CommissionBody) -> Bool {
+        gtin == body.gtin && lot == body.lot && expiry == body.expiry && product == body.product
+    }
+
+    static func == (lhs: LotBox, rhs: LotBox) -> Bool {
+        lhs === rhs || (lhs.gtin == rhs.gtin && lhs.lot == rhs.lot && lhs.expiry == rhs.expiry && lhs.product == rhs.product)
+    }
+
+    func hash(into hasher: inout Hasher) {
+        hasher.combine(gtin)
+        hasher.combine(lot)
+        hasher.combine(expiry)
+        hasher.combine(product)
+    }
 }
 
 /// A shipment not yet received.
@@ -185,9 +227,9 @@ public struct CustodyState: Sendable {
     private var epcisEventsAtBatchStart = 0
     /// The identifiers the entry being applied names as moved items (for `UnitEvent.via`).
     private var currentItems: Set<UnitID> = []
-    /// The lot of the last commission applied: a commission of the same GTIN, lot, expiry and product keeps
-    /// references to its strings rather than to its own body's (consecutive commissions of one lot then share
-    /// one copy of the product's strings, and the replay retains strings it already holds).
+    /// The lot of the last commission applied: the units of a commission of the same GTIN, lot, expiry and
+    /// product point to it too (consecutive commissions of one lot share one box and one copy of its strings, and
+    /// a commission of one serial allocates nothing for its lot).
     private var lastLot: LotBox?
 
     /// An empty in-memory state, or an overlay over `backing`.
@@ -379,7 +421,7 @@ public struct CustodyState: Sendable {
 
     /// TI product lines of `records` (an item and everything inside it): packages grouped by GTIN and lot.
     static func products(of records: [UnitRecord]) -> [TransactionProduct] {
-        var counts: [String: (LotInfo, Int64)] = [:]
+        var counts: [String: (LotBox, Int64)] = [:]
         // Units of one commission share one lot and mostly come together: count runs of the same lot, then
         // group the runs by GTIN and lot.
         var run: (lot: LotBox, count: Int64)?
@@ -389,10 +431,10 @@ public struct CustodyState: Sendable {
                 run?.count += 1
                 continue
             }
-            if let run { counts[run.lot.info.gtin + "\u{1}" + run.lot.info.lot, default: (run.lot.info, 0)].1 += run.count }
+            if let run { counts[run.lot.gtin + "\u{1}" + run.lot.lot, default: (run.lot, 0)].1 += run.count }
             run = (box, 1)
         }
-        if let run { counts[run.lot.info.gtin + "\u{1}" + run.lot.info.lot, default: (run.lot.info, 0)].1 += run.count }
+        if let run { counts[run.lot.gtin + "\u{1}" + run.lot.lot, default: (run.lot, 0)].1 += run.count }
         return counts.values.map { TransactionProduct(gtin: $0.0.gtin, master: $0.0.product, lot: $0.0.lot, expiry: $0.0.expiry, quantity: $0.1) }
             .sorted()
     }
@@ -517,22 +559,19 @@ public struct CustodyState: Sendable {
             }
         }
         guard let first = body.serials.first else { return }
-        let lot = LotBox(sharedLot(of: body, seq: seq))
-        lastLot = lot
+        let lot: LotBox
+        if let last = lastLot, last.isLot(of: body) {
+            lot = last
+        } else {
+            lot = LotBox(gtin: body.gtin, lot: body.lot, expiry: body.expiry, product: body.product)
+            lastLot = lot
+        }
         // Copies of one record share its lot.
-        var record = UnitRecord(id: .sgtin(gtin: lot.info.gtin, serial: first), createdSeq: seq, lotBox: lot, owner: signer, possessor: signer, ownerSince: seq)
+        var record = UnitRecord(id: .sgtin(gtin: lot.gtin, serial: first), createdSeq: seq, lotBox: lot, owner: signer, possessor: signer, ownerSince: seq)
         for serial in body.serials {
-            record.id = .sgtin(gtin: lot.info.gtin, serial: serial)
+            record.id = .sgtin(gtin: lot.gtin, serial: serial)
             set(record, seq: seq)
         }
-    }
-
-    /// The lot `body` commissions at `seq`, with the last commission's strings when they are equal.
-    private func sharedLot(of body: CommissionBody, seq: UInt64) -> LotInfo {
-        if let last = lastLot?.info, last.gtin == body.gtin, last.lot == body.lot, last.expiry == body.expiry, last.product == body.product {
-            return LotInfo(gtin: last.gtin, lot: last.lot, expiry: last.expiry, product: last.product, commissionSeq: seq)
-        }
-        return LotInfo(gtin: body.gtin, lot: body.lot, expiry: body.expiry, product: body.product, commissionSeq: seq)
     }
 
     /// True when `ndc` is a hyphenated NDC10 (4-4-2, 5-3-2 or 5-4-1 digits) embedded in `gtin` (indicator, 03,
@@ -666,11 +705,11 @@ public struct CustodyState: Sendable {
             var parsed: (lot: LotBox, expiry: Int64?)?
             for record in records {
                 guard let box = record.lotBox else { continue }
-                if parsed?.lot !== box { parsed = (box, Timestamp.parse(box.info.expiry)) }
+                if parsed?.lot !== box { parsed = (box, Timestamp.parse(box.expiry)) }
                 guard let expiry = parsed?.expiry else { continue }
                 if expiry + 86_400_000 <= transactionTime {
-                    throw CustodyError(.expiredNeedsOverride, "\(record.id) expired on \(box.info.expiry), before the transaction date; shipping it needs \"expiredOverride\" with a reason",
-                                       unit: record.id.canonical, conflictingSeq: box.info.commissionSeq)
+                    throw CustodyError(.expiredNeedsOverride, "\(record.id) expired on \(box.expiry), before the transaction date; shipping it needs \"expiredOverride\" with a reason",
+                                       unit: record.id.canonical, conflictingSeq: record.lotSeq)
                 }
             }
         }
