@@ -47,9 +47,9 @@ public struct UnitTable: Sendable, Equatable {
     /// Every stored identifier once, in the order of `values`.
     public var keys: LazyMapSequence<FlattenSequence<[[UnitRecord]]>, UnitID> { chunks.joined().lazy.map(\.id) }
 
-    /// Record `index`, read or changed in place.
+    /// Record `index`, read or changed in place (read as a borrow: reading its `id` copies no record).
     private subscript(record index: Int) -> UnitRecord {
-        get { chunks[index >> chunkShift][index & (recordsPerChunk - 1)] }
+        _read { yield chunks[index >> chunkShift][index & (recordsPerChunk - 1)] }
         _modify { yield &chunks[index >> chunkShift][index & (recordsPerChunk - 1)] }
     }
 

@@ -77,7 +77,7 @@ public struct VerifyOptions: Sendable {
     public var workers: Int
 
     /// How much of the custody replay stays in memory before it spills to a scratch file; nil keeps it all in
-    /// memory (about 600 bytes per identifier ever commissioned). The findings are the same either way.
+    /// memory (about 260 bytes per identifier ever commissioned, see docs/AUDIT.md). The findings are the same either way.
     public var replay: ReplayBudget?
 
     public init(trustAnchor: PublicKey? = nil, maxFindings: Int = 100, checkpoints: [Checkpoint] = [], signaturesFrom: UInt64 = 0,
