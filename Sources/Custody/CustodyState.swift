@@ -38,12 +38,18 @@ public struct UnitRecord: Sendable, Hashable {
     public var createdSeq: UInt64
     /// Commissioning data; nil for SSCCs.
     public var lot: LotInfo? {
-        get { lotBox?.info }
-        set { lotBox = newValue.map(LotBox.init) }
+        get { lotBox?.info(commissionSeq: lotSeq) }
+        set {
+            lotBox = newValue.map(LotBox.init)
+            lotSeq = newValue?.commissionSeq ?? 0
+        }
     }
-    /// The lot behind one shared reference: the units of a commission point to one copy, so a record stays
-    /// small and copying it copies one pointer instead of the lot's and product's strings.
+    /// The lot behind one shared reference: the units of a commission, and of consecutive commissions of the same
+    /// lot, point to one copy, so a record stays small and copying it copies one pointer instead of the lot's and
+    /// product's strings.
     private(set) var lotBox: LotBox?
+    /// The lot's `commissionSeq` (0 without a lot): kept in the record, so commissions can share one `LotBox`.
+    private(set) var lotSeq: UInt64 = 0
     public var owner: String
     /// Who holds it physically; nil while in transit.
     public var possessor: String?
@@ -66,6 +72,19 @@ public struct UnitRecord: Sendable, Hashable {
         self.id = id
         self.createdSeq = createdSeq
         self.lotBox = lot.map(LotBox.init)
+        self.lotSeq = lot?.commissionSeq ?? 0
+        self.owner = owner
+        self.possessor = possessor
+        self.ownerSince = ownerSince
+    }
+
+    /// A record as commissioned at `createdSeq`, pointing to a lot already boxed (shared with the other units of
+    /// its commission).
+    init(id: UnitID, createdSeq: UInt64, lotBox: LotBox, owner: String, possessor: String, ownerSince: UInt64) {
+        self.id = id
+        self.createdSeq = createdSeq
+        self.lotBox = lotBox
+        self.lotSeq = createdSeq
         self.owner = owner
         self.possessor = possessor
         self.ownerSince = ownerSince
@@ -78,12 +97,45 @@ public struct UnitRecord: Sendable, Hashable {
     }
 }
 
-/// An immutable lot shared by the records of one commission (compared and hashed by value).
+/// An immutable lot without its commission's sequence number (which each record keeps), shared by the records
+/// of one commission and of consecutive commissions of the same lot; compared and hashed by value.
 final class LotBox: Sendable, Hashable {
-    let info: LotInfo
-    init(_ info: LotInfo) { self.info = info }
-    static func == (lhs: LotBox, rhs: LotBox) -> Bool { lhs === rhs || lhs.info == rhs.info }
-    func hash(into hasher: inout Hasher) { hasher.combine(info) }
+    let gtin: String
+    let lot: String
+    let expiry: String
+    let product: ProductMaster
+
+    convenience init(_ info: LotInfo) {
+        self.init(gtin: info.gtin, lot: info.lot, expiry: info.expiry, product: info.product)
+    }
+
+    init(gtin: String, lot: String, expiry: String, product: ProductMaster) {
+        self.gtin = gtin
+        self.lot = lot
+        self.expiry = expiry
+        self.product = product
+    }
+
+    /// The lot as commissioned at `commissionSeq`.
+    func info(commissionSeq: UInt64) -> LotInfo {
+        LotInfo(gtin: gtin, lot: lot, expiry: expiry, product: product, commissionSeq: commissionSeq)
+    }
+
+    /// True when `body` commissions this lot (the same GTIN, lot, expiry and product).
+    func isLot(of body: CommissionBody) -> Bool {
+        gtin == body.gtin && lot == body.lot && expiry == body.expiry && product == body.product
+    }
+
+    static func == (lhs: LotBox, rhs: LotBox) -> Bool {
+        lhs === rhs || (lhs.gtin == rhs.gtin && lhs.lot == rhs.lot && lhs.expiry == rhs.expiry && lhs.product == rhs.product)
+    }
+
+    func hash(into hasher: inout Hasher) {
+        hasher.combine(gtin)
+        hasher.combine(lot)
+        hasher.combine(expiry)
+        hasher.combine(product)
+    }
 }
 
 /// A shipment not yet received.
@@ -175,6 +227,10 @@ public struct CustodyState: Sendable {
     private var epcisEventsAtBatchStart = 0
     /// The identifiers the entry being applied names as moved items (for `UnitEvent.via`).
     private var currentItems: Set<UnitID> = []
+    /// The lot of the last commission applied: the units of a commission of the same GTIN, lot, expiry and
+    /// product point to it too (consecutive commissions of one lot share one box and one copy of its strings, and
+    /// a commission of one serial allocates nothing for its lot).
+    private var lastLot: LotBox?
 
     /// An empty in-memory state, or an overlay over `backing`.
     public init(backing: (any CustodyBacking)? = nil, recordsEvents: Bool = false) {
@@ -229,8 +285,8 @@ public struct CustodyState: Sendable {
 
     /// The changes since the last call, for the backing store to persist; empties the overlay.
     public mutating func takeChanges() -> Changes {
+        let records = units.removeAllValues()
         defer {
-            units.removeAll()
             shipments = [:]
             closedShipments = []
             transferHashes = [:]
@@ -238,7 +294,7 @@ public struct CustodyState: Sendable {
             containmentChanges = []
             epcisEvents = []
         }
-        return Changes(units: units.values, openShipments: Array(shipments.values), closedShipments: closedShipments,
+        return Changes(units: records, openShipments: Array(shipments.values), closedShipments: closedShipments,
                        transferHashes: transferHashes, events: events, containment: containmentChanges, epcisEvents: epcisEvents)
     }
 
@@ -365,7 +421,7 @@ public struct CustodyState: Sendable {
 
     /// TI product lines of `records` (an item and everything inside it): packages grouped by GTIN and lot.
     static func products(of records: [UnitRecord]) -> [TransactionProduct] {
-        var counts: [String: (LotInfo, Int64)] = [:]
+        var counts: [String: (LotBox, Int64)] = [:]
         // Units of one commission share one lot and mostly come together: count runs of the same lot, then
         // group the runs by GTIN and lot.
         var run: (lot: LotBox, count: Int64)?
@@ -375,10 +431,10 @@ public struct CustodyState: Sendable {
                 run?.count += 1
                 continue
             }
-            if let run { counts[run.lot.info.gtin + "\u{1}" + run.lot.info.lot, default: (run.lot.info, 0)].1 += run.count }
+            if let run { counts[run.lot.gtin + "\u{1}" + run.lot.lot, default: (run.lot, 0)].1 += run.count }
             run = (box, 1)
         }
-        if let run { counts[run.lot.info.gtin + "\u{1}" + run.lot.info.lot, default: (run.lot.info, 0)].1 += run.count }
+        if let run { counts[run.lot.gtin + "\u{1}" + run.lot.lot, default: (run.lot, 0)].1 += run.count }
         return counts.values.map { TransactionProduct(gtin: $0.0.gtin, master: $0.0.product, lot: $0.0.lot, expiry: $0.0.expiry, quantity: $0.1) }
             .sorted()
     }
@@ -413,6 +469,22 @@ public struct CustodyState: Sendable {
     ///   - body: the parsed body.
     ///   - registry: the registry at this entry (partner roles).
     public mutating func apply(_ body: CustodyBody, entry: Entry, hash: [UInt8], registry: Registry) throws(CustodyError) {
+        try apply(body, entry: entry, hash: hash, registry: registry, signerRole: registry.partners[entry.submission.signer]?.role)
+    }
+
+    /// `apply(_:entry:hash:registry:)` with the signer's role already looked up in `registry` (nil when the signer
+    /// is not a registered partner), for a caller that remembers it between entries (`RegistryLookupCache`).
+    public mutating func apply(_ body: CustodyBody, entry: Entry, hash: [UInt8], registry: Registry, signerRole: PartnerRole?) throws(CustodyError) {
+        try apply(body, entry: entry, hashHex: { Hex.encode(hash) }, registry: registry, signerRole: signerRole)
+    }
+
+    /// `apply(_:entry:hash:registry:signerRole:)` with the entry hash as an inline digest (the verifier's form: no
+    /// array is made for it, and its hex only for the entries that key a shipment).
+    public mutating func apply(_ body: CustodyBody, entry: Entry, hash: Digest32, registry: Registry, signerRole: PartnerRole?) throws(CustodyError) {
+        try apply(body, entry: entry, hashHex: { Hex.encode(hash) }, registry: registry, signerRole: signerRole)
+    }
+
+    private mutating func apply(_ body: CustodyBody, entry: Entry, hashHex: () -> String, registry: Registry, signerRole: PartnerRole?) throws(CustodyError) {
         let signer = entry.submission.signer
         switch body {
         case .transfer(let body): currentItems = Set(body.items)
@@ -420,20 +492,20 @@ public struct CustodyState: Sendable {
         case .return(let body): currentItems = Set(body.items)
         case .decommission(let body): currentItems = Set(body.items)
         case .receive(let body): currentItems = Set(openShipment(body.shipment)?.items ?? [])
-        default: currentItems = []
+        default: if !currentItems.isEmpty { currentItems = [] }
         }
-        guard let partner = registry.partners[signer] else {
+        guard let role = signerRole else {
             throw CustodyError(.unknownPartner, "signer \(signer) is not a registered partner")
         }
         switch body {
-        case .commission(let body): try commission(body, partner: partner, seq: entry.seq)
+        case .commission(let body): try commission(body, signer: signer, role: role, seq: entry.seq)
         case .aggregate(let body): try aggregate(body, signer: signer, seq: entry.seq)
         case .disaggregate(let body): try disaggregate(body, signer: signer, seq: entry.seq)
-        case .transfer(let body): try transfer(body, signer: signer, entry: entry, hash: Hex.encode(hash), registry: registry)
-        case .ship(let body): try ship(body, signer: signer, seq: entry.seq, hash: Hex.encode(hash), registry: registry)
+        case .transfer(let body): try transfer(body, signer: signer, entry: entry, hash: hashHex(), registry: registry)
+        case .ship(let body): try ship(body, signer: signer, seq: entry.seq, hash: hashHex(), registry: registry)
         case .receive(let body): try receive(body, signer: signer, seq: entry.seq)
-        case .return(let body): try returnItems(body, signer: signer, seq: entry.seq, hash: Hex.encode(hash), registry: registry)
-        case .decommission(let body): try decommission(body, partner: partner, seq: entry.seq)
+        case .return(let body): try returnItems(body, signer: signer, seq: entry.seq, hash: hashHex(), registry: registry)
+        case .decommission(let body): try decommission(body, signer: signer, role: role, seq: entry.seq)
         }
         if recordsEvents, let eventHash = body.epcis?.eventHash { epcisEvents.append(EPCISEventRecord(eventHash: eventHash, seq: entry.seq)) }
     }
@@ -480,26 +552,34 @@ public struct CustodyState: Sendable {
         }
     }
 
-    private mutating func commission(_ body: CommissionBody, partner: Partner, seq: UInt64) throws(CustodyError) {
-        guard partner.role == .manufacturer || partner.role == .repackager else {
-            throw CustodyError(.notManufacturer, "\(partner.gln) is a \(partner.role.rawValue); only a manufacturer or repackager commissions serials")
+    /// `signer` is the partner's GLN (the key of `Registry.partners`).
+    private mutating func commission(_ body: CommissionBody, signer: String, role: PartnerRole, seq: UInt64) throws(CustodyError) {
+        guard role == .manufacturer || role == .repackager else {
+            throw CustodyError(.notManufacturer, "\(signer) is a \(role.rawValue); only a manufacturer or repackager commissions serials")
         }
         if let ndc = body.product.ndc, !Self.ndcMatches(ndc, gtin: body.gtin) {
             throw CustodyError(.badBody, "product.ndc \(ndc) is not the NDC embedded in GTIN \(body.gtin) (indicator, 03, NDC10, check digit)")
         }
-        let units = body.units
-        for id in units {
+        // The identifiers are `body.units`, made one at a time rather than into an array.
+        for serial in body.serials {
+            let id = UnitID.sgtin(gtin: body.gtin, serial: serial)
             if let record = self.record(id) {
                 throw CustodyError(.alreadyCommissioned, "\(id) was already commissioned at entry \(record.createdSeq)",
                                    unit: id.canonical, conflictingSeq: record.createdSeq)
             }
         }
-        let lot = LotInfo(gtin: body.gtin, lot: body.lot, expiry: body.expiry, product: body.product, commissionSeq: seq)
-        guard let first = units.first else { return }
+        guard let first = body.serials.first else { return }
+        let lot: LotBox
+        if let last = lastLot, last.isLot(of: body) {
+            lot = last
+        } else {
+            lot = LotBox(gtin: body.gtin, lot: body.lot, expiry: body.expiry, product: body.product)
+            lastLot = lot
+        }
         // Copies of one record share its lot.
-        var record = UnitRecord(id: first, createdSeq: seq, lot: lot, owner: partner.gln, possessor: partner.gln, ownerSince: seq)
-        for id in units {
-            record.id = id
+        var record = UnitRecord(id: .sgtin(gtin: lot.gtin, serial: first), createdSeq: seq, lotBox: lot, owner: signer, possessor: signer, ownerSince: seq)
+        for serial in body.serials {
+            record.id = .sgtin(gtin: lot.gtin, serial: serial)
             set(record, seq: seq)
         }
     }
@@ -635,11 +715,11 @@ public struct CustodyState: Sendable {
             var parsed: (lot: LotBox, expiry: Int64?)?
             for record in records {
                 guard let box = record.lotBox else { continue }
-                if parsed?.lot !== box { parsed = (box, Timestamp.parse(box.info.expiry)) }
+                if parsed?.lot !== box { parsed = (box, Timestamp.parse(box.expiry)) }
                 guard let expiry = parsed?.expiry else { continue }
                 if expiry + 86_400_000 <= transactionTime {
-                    throw CustodyError(.expiredNeedsOverride, "\(record.id) expired on \(box.info.expiry), before the transaction date; shipping it needs \"expiredOverride\" with a reason",
-                                       unit: record.id.canonical, conflictingSeq: box.info.commissionSeq)
+                    throw CustodyError(.expiredNeedsOverride, "\(record.id) expired on \(box.expiry), before the transaction date; shipping it needs \"expiredOverride\" with a reason",
+                                       unit: record.id.canonical, conflictingSeq: record.lotSeq)
                 }
             }
         }
@@ -725,16 +805,15 @@ public struct CustodyState: Sendable {
         setShipment(hash, OpenShipment(hash: hash, seq: seq, kind: .return, from: signer, to: body.to, items: body.items))
     }
 
-    private mutating func decommission(_ body: DecommissionBody, partner: Partner, seq: UInt64) throws(CustodyError) {
-        let signer = partner.gln
+    private mutating func decommission(_ body: DecommissionBody, signer: String, role: PartnerRole, seq: UInt64) throws(CustodyError) {
         // Reasons a holder or a receiver may report for goods it does not own; the rest are the owner's acts.
         let lossReasons: Set<DecommissionReason> = [.stolen, .lost, .destroyed, .damaged]
         var affected: [UnitRecord] = []
         for item in body.items {
             let record = try existing(item)
             try requireActive(record)
-            if body.reason == .dispensed, partner.role != .dispenser {
-                throw CustodyError(.wrongRole, "\(signer) is a \(partner.role.rawValue); only a dispenser dispenses \(item) to a patient", unit: item.canonical)
+            if body.reason == .dispensed, role != .dispenser {
+                throw CustodyError(.wrongRole, "\(signer) is a \(role.rawValue); only a dispenser dispenses \(item) to a patient", unit: item.canonical)
             }
             if record.owner != signer, !lossReasons.contains(body.reason) {
                 throw CustodyError(.notOwner, "\(item) is owned by \(record.owner); only the owner records \(body.reason.rawValue) (a holder may report it stolen, lost, destroyed or damaged)",

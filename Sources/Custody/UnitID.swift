@@ -106,7 +106,11 @@ public enum UnitID: Sendable, Hashable, Comparable, CustomStringConvertible {
         }
     }
 
-    private static func isASCII(_ text: String) -> Bool { text.utf8.allSatisfy { $0 < 0x80 } }
+    /// True when every byte of `text` is below 0x80: the bytes OR-ed together in one pass over contiguous storage
+    /// (sorting a container's children asks this four times a comparison).
+    private static func isASCII(_ text: String) -> Bool {
+        text.utf8.withContiguousStorageIfAvailable { bytes in bytes.reduce(0, |) < 0x80 } ?? text.utf8.allSatisfy { $0 < 0x80 }
+    }
 
     /// Why `serial` is not a GS1 AI (21) serial (1–20 characters of GS1 character set 82), or nil.
     public static func serialProblem(_ serial: String) -> String? {

@@ -49,6 +49,14 @@ public enum OperatorBody {
     public static let partnerKeyRevoke = "partner.key.revoke"
     /// All operator body types.
     public static let all: Set<String> = [genesis, partnerRegister, partnerKeyAdd, partnerKeyRevoke]
+
+    /// True when `type` is one of `all`. Asked of every entry: a type that starts with neither `l` nor `p` (every
+    /// custody type) is answered from its first byte, without hashing it.
+    @inlinable
+    public static func contains(_ type: String) -> Bool {
+        guard let first = type.utf8.first, first == UInt8(ascii: "l") || first == UInt8(ascii: "p") else { return false }
+        return all.contains(type)
+    }
 }
 
 /// Why an entry cannot be accepted by the registry as it stands: a code and a sentence.
@@ -74,6 +82,9 @@ public struct Registry: Sendable {
     public private(set) var operatorKey: PublicKey
     public private(set) var partners: [String: Partner] = [:]
     public private(set) var keys: [String: RegisteredKey] = [:]
+    /// A token replaced by every change (and shared by copies): a `RegistryLookupCache` trusts what it remembers
+    /// only while the registry it asks still holds the same token.
+    fileprivate private(set) var version = RegistryVersion()
 
     /// The registry after the genesis entry; checks that `genesis` is a valid genesis signed by `trustAnchor`.
     public init(genesis entry: Entry, trustAnchor: PublicKey?) throws(RegistryError) {
@@ -109,10 +120,16 @@ public struct Registry: Sendable {
     /// entry, is within its validity at the entry's append time, and was not revoked before the entry.
     /// Operator bodies must be signed by the operator and partner bodies by a partner.
     public func authorizedKey(for entry: Entry) throws(RegistryError) -> PublicKey {
-        let submission = entry.submission
-        guard let key = keys[submission.keyID] else {
-            throw RegistryError("unknown-key", "key \(submission.keyID) is not registered")
+        guard let key = keys[entry.submission.keyID] else {
+            throw RegistryError("unknown-key", "key \(entry.submission.keyID) is not registered")
         }
+        try Self.authorize(key, for: entry)
+        return key.publicKey
+    }
+
+    /// The checks of `authorizedKey(for:)` once the key `entry` names has been found.
+    fileprivate static func authorize(_ key: RegisteredKey, for entry: Entry) throws(RegistryError) {
+        let submission = entry.submission
         guard key.owner == submission.signer else {
             throw RegistryError("wrong-signer", "key \(submission.keyID) belongs to \(key.owner), not to signer \(submission.signer)")
         }
@@ -131,14 +148,13 @@ public struct Registry: Sendable {
         if let until = key.validUntil, entry.appendedAt >= until {
             throw RegistryError("key-expired", "key \(submission.keyID) expired at \(Timestamp.iso8601(until))")
         }
-        let isOperatorBody = OperatorBody.all.contains(submission.bodyType)
+        let isOperatorBody = OperatorBody.contains(submission.bodyType)
         if isOperatorBody, submission.signer != Submission.operatorSigner {
             throw RegistryError("not-operator", "\(submission.bodyType) bodies must be signed by the operator, not \(submission.signer)")
         }
         if !isOperatorBody, submission.signer == Submission.operatorSigner {
             throw RegistryError("operator-not-partner", "the operator cannot sign a \(submission.bodyType) body; partners sign custody events")
         }
-        return key.publicKey
     }
 
     /// Checks `entry`'s signature against the key authorised for it.
@@ -153,6 +169,7 @@ public struct Registry: Sendable {
     /// Call after `checkSignature(of:)` succeeded.
     public mutating func apply(_ entry: Entry) throws(RegistryError) {
         let submission = entry.submission
+        if OperatorBody.contains(submission.bodyType) { version = RegistryVersion() }
         switch submission.bodyType {
         case OperatorBody.genesis:
             throw RegistryError("duplicate-genesis", "a \(OperatorBody.genesis) body may appear only at entry 0")
@@ -198,5 +215,55 @@ public struct Registry: Sendable {
     /// The partner that owns key `keyID`, if any.
     public func partner(forKey keyID: String) -> Partner? {
         keys[keyID].flatMap { partners[$0.owner] }
+    }
+}
+
+/// The identity of one state of a `Registry` (see `Registry.version`).
+fileprivate final class RegistryVersion: Sendable {}
+
+/// The last key and partner role found in a registry, so that a run of entries by the same signer with the same
+/// key (nearly every entry of a busy ledger) is not looked up by hashing its key id and GLN again.
+///
+/// Only the lookup is remembered: every check of `Registry.authorizedKey(for:)` (owner, algorithm, added,
+/// revoked, validity, body type) still runs for every entry, and the answers and errors are the same. What it
+/// remembers is forgotten when it is asked about another registry or the registry changed since (every
+/// `Registry.apply` of an operator entry gives it a new version), so a key revoked or added between two entries
+/// of the same signer is seen.
+public struct RegistryLookupCache: Sendable {
+    private var version: RegistryVersion?
+    private var key: (id: String, key: RegisteredKey)?
+    private var role: (gln: String, role: PartnerRole?)?
+
+    /// An empty cache.
+    public init() {}
+
+    /// `registry.authorizedKey(for: entry)`, looking the key up only when it is not the one found last.
+    public mutating func authorizedKey(for entry: Entry, in registry: Registry) throws(RegistryError) -> PublicKey {
+        forgetUnlessCurrent(registry)
+        let keyID = entry.submission.keyID
+        if key?.id != keyID {
+            guard let found = registry.keys[keyID] else {
+                throw RegistryError("unknown-key", "key \(keyID) is not registered")
+            }
+            key = (keyID, found)
+        }
+        try Registry.authorize(key!.key, for: entry)
+        return key!.key.publicKey
+    }
+
+    /// `registry.partners[gln]?.role`, looked up only when `gln` is not the GLN asked about last.
+    public mutating func role(of gln: String, in registry: Registry) -> PartnerRole? {
+        forgetUnlessCurrent(registry)
+        if let role, role.gln == gln { return role.role }
+        let found = registry.partners[gln]?.role
+        role = (gln, found)
+        return found
+    }
+
+    private mutating func forgetUnlessCurrent(_ registry: Registry) {
+        guard version !== registry.version else { return }
+        version = registry.version
+        key = nil
+        role = nil
     }
 }

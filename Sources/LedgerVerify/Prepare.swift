@@ -84,7 +84,7 @@ final class PreparedFrame: Sendable {
         if custodyType == .commission, let body = CommissionBody(plainCanonical: submission.body) {
             return .parsed(canonical: true, custody: PreparedCustody(body: .success(.commission(body)), keptEventJSON: nil))
         }
-        guard custodyType != nil || OperatorBody.all.contains(type) else { return .unknownType }
+        guard custodyType != nil || OperatorBody.contains(type) else { return .unknownType }
         // One pass parses and judges the canonical form (the same verdict as `JSONValue.isCanonicalEncoding`).
         let value: JSONValue, canonical: Bool
         do { (value, canonical) = try JSONValue.parseNotingCanonical(submission.body) } catch {

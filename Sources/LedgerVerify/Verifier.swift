@@ -77,7 +77,7 @@ public struct VerifyOptions: Sendable {
     public var workers: Int
 
     /// How much of the custody replay stays in memory before it spills to a scratch file; nil keeps it all in
-    /// memory (about 600 bytes per identifier ever commissioned). The findings are the same either way.
+    /// memory (about 260 bytes per identifier ever commissioned, see docs/AUDIT.md). The findings are the same either way.
     public var replay: ReplayBudget?
 
     public init(trustAnchor: PublicKey? = nil, maxFindings: Int = 100, checkpoints: [Checkpoint] = [], signaturesFrom: UInt64 = 0,
@@ -190,6 +190,8 @@ struct VerifyState {
     /// The last entry's stored hash (hex-encoded into the report once, at the end).
     var lastHash: Digest32?
     var registry: Registry?
+    /// The key and signer role found last in `registry` (most entries repeat the one before's signer and key).
+    var lookups = RegistryLookupCache()
     var custody: CustodyState
     /// The custody replay's scratch store, when its memory is bounded.
     let spill: ReplaySpill?
@@ -328,7 +330,7 @@ struct VerifyState {
         let custody = checkBody(entry, frame.body, storedHash, location)
         checkSignature(entry, frame)
         // The custody rules take the hash as bytes (a shipment's key).
-        if let custody { checkCustody(entry, custody, storedHash.bytes, location) }
+        if let custody { checkCustody(entry, custody, storedHash, location) }
         expectedSeq = seq + 1  // resynchronise on what was found (FORMAT.md §9): one misplaced entry, not a cascade
         // Chain on from the stored hash: one altered entry gives one set of findings, not a cascade.
         previousHash = storedHash
@@ -368,18 +370,19 @@ struct VerifyState {
             }
             return
         }
-        guard let current = registry else { return }
+        // `registry!` below reads the registry in place (a `let` of it would copy it, retaining what it holds).
+        guard registry != nil else { return }
         // Only operator entries change the registry (and have their signatures checked here, in order).
-        let isOperatorBody = OperatorBody.all.contains(entry.submission.bodyType)
+        let isOperatorBody = OperatorBody.contains(entry.submission.bodyType)
         do {
-            let key = try current.authorizedKey(for: entry)
+            let key = try lookups.authorizedKey(for: entry, in: registry!)
             if entry.seq >= options.signaturesFrom {
                 if isOperatorBody {
                     // Registry changes apply only when validly signed: check them here, in order.
-                    try current.checkSignature(of: entry)
+                    try registry!.checkSignature(of: entry)
                     report.signaturesChecked += 1
                 } else {
-                    pool.submit(VerifyJob(seq: entry.seq, frame: frame, key: key, origin: current.origin))
+                    pool.submit(VerifyJob(seq: entry.seq, frame: frame, key: key, origin: registry!.origin))
                 }
             }
         } catch {
@@ -388,7 +391,7 @@ struct VerifyState {
         }
         guard isOperatorBody else { return }
         do {
-            var changed = current
+            var changed = registry!
             try changed.apply(entry)
             registry = changed
         } catch {
@@ -396,28 +399,28 @@ struct VerifyState {
         }
     }
 
-    mutating func checkCustody(_ entry: Entry, _ parsed: PreparedCustody, _ hash: [UInt8], _ location: FrameRef) {
-        guard let registry else { return }
-        let body: CustodyBody
+    mutating func checkCustody(_ entry: Entry, _ parsed: PreparedCustody, _ hash: Digest32, _ location: FrameRef) {
+        // The registry and the body are read in place, not copied out (a copy retains every string they hold).
+        guard registry != nil else { return }
         switch parsed.body {
-        case .success(let parsed): body = parsed
         case .failure(let error):
             add(entry.seq, hash, .body, "\(error)", location: location)
-            return
-        }
-        if let json = parsed.keptEventJSON {
-            do throws(KeptEventError) {
-                try KeptEventCheck.check(body, type: entry.submission.bodyType, json: json, signer: entry.submission.signer, custody: custody, registry: registry)
-            } catch {
-                add(entry.seq, hash, .custody, "\(entry.submission.bodyType) body, \(error) (\(error.code))", location: location)
+        case .success(let body):
+            if let json = parsed.keptEventJSON {
+                do throws(KeptEventError) {
+                    try KeptEventCheck.check(body, type: entry.submission.bodyType, json: json, signer: entry.submission.signer, custody: custody, registry: registry!)
+                } catch {
+                    add(entry.seq, hash, .custody, "\(entry.submission.bodyType) body, \(error) (\(error.code))", location: location)
+                }
             }
-        }
-        do throws(CustodyError) {
-            try custody.apply(body, entry: entry, hash: hash, registry: registry)
-        } catch {
-            var reason = "\(error.message) (\(error.code.rawValue))"
-            if let conflicting = error.conflictingSeq { reason += "; conflicts with entry \(conflicting)" }
-            add(entry.seq, hash, .custody, reason, location: location)
+            let role = lookups.role(of: entry.submission.signer, in: registry!)
+            do throws(CustodyError) {
+                try custody.apply(body, entry: entry, hash: hash, registry: registry!, signerRole: role)
+            } catch {
+                var reason = "\(error.message) (\(error.code.rawValue))"
+                if let conflicting = error.conflictingSeq { reason += "; conflicts with entry \(conflicting)" }
+                add(entry.seq, hash, .custody, reason, location: location)
+            }
         }
     }
 

@@ -24,6 +24,31 @@ struct CommissionTests {
         #expect(world.state.units.count == 2)
     }
 
+    @Test("consecutive commissions of one lot: each unit keeps its own commission's lot data and sequence number")
+    func consecutiveCommissionsOfOneLot() throws {
+        var world = try CustodyFixture()
+        var renamed = Products.unitMaster
+        renamed.name += " (new label)"
+        let commissions: [(serial: String, lot: String, product: ProductMaster)] = [
+            ("C1", "LOT1", Products.unitMaster), ("C2", "LOT1", Products.unitMaster), ("C3", "LOT2", Products.unitMaster),
+            ("C4", "LOT1", Products.unitMaster), ("C5", "LOT1", renamed), ("C6", "LOT1", renamed),
+        ]
+        for (serial, lot, product) in commissions {
+            let entry = try world.commission([serial], lot: lot, product: product)
+            let expected = UnitRecord(id: unit(serial), createdSeq: entry.seq,
+                                      lot: LotInfo(gtin: Products.unitGTIN, lot: lot, expiry: CustodyFixture.goodExpiry, product: product, commissionSeq: entry.seq),
+                                      owner: Partners.manufacturer, possessor: Partners.manufacturer, ownerSince: entry.seq)
+            #expect(try world.record(unit(serial)) == expected)
+            var otherSeq = expected
+            otherSeq.lot?.commissionSeq = entry.seq - 1
+            #expect(try world.record(unit(serial)) != otherSeq)
+        }
+        for (number, (serial, lot, product)) in commissions.enumerated() {
+            let record = try world.record(unit(serial))
+            #expect(record.lot?.lot == lot && record.lot?.product == product && record.lot?.commissionSeq == record.createdSeq, "\(number)")
+        }
+    }
+
     @Test("a repackager commissions serials")
     func repackagerCommissions() throws {
         var world = try CustodyFixture()

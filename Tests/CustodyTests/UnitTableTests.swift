@@ -14,10 +14,11 @@ struct UnitTableTests {
         return unit(String(serial.suffix(20)))
     }
 
-    @Test("stores, replaces, finds and removes records as a dictionary does, through growth and removals")
-    func behavesLikeADictionary() {
+    @Test("stores, replaces, finds and removes records as a dictionary does, through growth and removals (in one chunk of records, and across many)",
+          arguments: [UnitTable.defaultRecordsPerChunk, 4])
+    func behavesLikeADictionary(recordsPerChunk: Int) {
         var generator = SplitMix(state: 42)
-        var table = UnitTable()
+        var table = UnitTable(recordsPerChunk: recordsPerChunk)
         var model: [UnitID: UnitRecord] = [:]
         for step in 0..<6000 {
             let id = Self.ids.randomElement(using: &generator)!
@@ -38,6 +39,9 @@ struct UnitTableTests {
         }
         for id in Self.ids { #expect(table[id] == model[id]) }
         #expect(table.values.map(\.createdSeq).sorted() == model.values.map(\.createdSeq).sorted())
+        let taken = table.removeAllValues()
+        #expect(taken.map(\.createdSeq).sorted() == model.values.map(\.createdSeq).sorted())
+        #expect(table.isEmpty && table.values.isEmpty && table[Self.ids[0]] == nil)
     }
 
     @Test("equal when holding the same records in another order; unequal when one differs or is missing")

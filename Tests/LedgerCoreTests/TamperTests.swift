@@ -259,6 +259,37 @@ struct TamperTests {
         #expect(report.entriesChecked == 14)
     }
 
+    @Test("a key revoked between two entries it signed, with nothing between them: the first stands, the second is a finding")
+    func revokedBetweenEntriesOfOneKey() throws {
+        let report = try tampered { test, _ in
+            let ledger = try Ledger.open(layout: test.layout, trustAnchor: test.operatorKey.publicKey, clock: { testNow })
+            let revoke = PartnerKeyRevokeBody(gln: test.alpha.gln, keyID: test.alpha.key.publicKey.keyID, reason: "laptop stolen")
+            try ledger.append([ledger.sign(commission("LOT-10"), with: test.alpha.key), ledger.sign(commission("LOT-11"), with: test.alpha.key)])
+            try ledger.append([ledger.sign(BodyInput(type: OperatorBody.partnerKeyRevoke, body: revoke.json), with: test.operatorKey)])
+            ledger.close()
+            _ = try test.forceAppend([test.forged(commission("LOT-13"), signer: test.alpha.gln, key: test.alpha.key)])
+        }
+        try expectFirstFinding(report, seq: 13, kind: .signature, reasonContains: "revoked at entry 12")
+        #expect(report.findings.count == 1)
+        #expect(report.entriesChecked == 14)
+    }
+
+    @Test("a key used before and after the operator entry that adds it: only the entry before is a finding")
+    func keyAddedBetweenEntriesOfOneKey() throws {
+        let laptop = try PrivateKey.generate(.p256)
+        let report = try tampered { test, _ in
+            let add = PartnerKeyAddBody(gln: test.alpha.gln, key: KeyGrant(publicKey: laptop.publicKey, validFrom: 0))
+            _ = try test.forceAppend([
+                test.forged(commission("LOT-10"), signer: test.alpha.gln, key: laptop),
+                test.forged(BodyInput(type: OperatorBody.partnerKeyAdd, body: add.json), signer: Submission.operatorSigner, key: test.operatorKey),
+                test.forged(commission("LOT-12"), signer: test.alpha.gln, key: laptop),
+            ])
+        }
+        try expectFirstFinding(report, seq: 10, kind: .signature, reasonContains: "key \(laptop.publicKey.keyID) is not registered (unknown-key)")
+        #expect(report.findings.count == 1)
+        #expect(report.entriesChecked == 13)
+    }
+
     @Test("an operator body signed by a partner (written past the ledger's checks)")
     func operatorBodyByPartner() throws {
         let report = try tampered { test, _ in

@@ -384,3 +384,84 @@ struct RegistryApplyTests {
         #expect(scenario.ledger.entries.count == 4)
     }
 }
+
+@Suite("Registry: the lookup cache of the verifier")
+struct RegistryLookupCacheTests {
+    /// The error of `cache.authorizedKey(for: entry, in: registry)`, or nil when it authorises the entry.
+    static func cachedError(_ cache: inout RegistryLookupCache, _ entry: Entry, _ registry: Registry) -> RegistryError? {
+        do throws(RegistryError) {
+            _ = try cache.authorizedKey(for: entry, in: registry)
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    @Test("a key revoked between two entries of the same signer and key: the second is refused, as without the cache")
+    func revocationBetweenEntries() throws {
+        var scenario = try Scenario()
+        var cache = RegistryLookupCache()
+        let before = try scenario.custody(GLNs.acme, scenario.keyA, at: Times.at(20))
+        #expect(try cache.authorizedKey(for: before, in: scenario.registry) == scenario.keyA.publicKey)
+        try scenario.accept(before)
+        // The registry changes behind the cache's back (not through it).
+        let beforeRevocation = scenario.registry
+        let revocationSeq = scenario.ledger.nextSeq
+        try scenario.accept(scenario.ledger.operatorEntry(OperatorBody.partnerKeyRevoke,
+            PartnerKeyRevokeBody(gln: GLNs.acme, keyID: scenario.keyA.publicKey.keyID, reason: "compromised").json, at: Times.at(21)))
+        let after = try scenario.custody(GLNs.acme, scenario.keyA, at: Times.at(22))
+        let expected = RegistryError("revoked-key", "key \(scenario.keyA.publicKey.keyID) of \(GLNs.acme) was revoked at entry \(revocationSeq)")
+        #expect(scenario.checkError(after) == expected)
+        #expect(Self.cachedError(&cache, after, scenario.registry) == expected)
+        // Asked about the registry as it stood before the revocation (another version), the key is usable again;
+        // then about the current one, revoked again.
+        #expect(Self.cachedError(&cache, after, beforeRevocation) == nil)
+        #expect(Self.cachedError(&cache, after, scenario.registry) == expected)
+    }
+
+    @Test("a remembered key still gets every per-entry check: signer, algorithm, validity window")
+    func checksStillRun() throws {
+        let scenario = try Scenario()
+        var cache = RegistryLookupCache()
+        let id = scenario.keyA.publicKey.keyID
+        #expect(Self.cachedError(&cache, try scenario.custody(GLNs.acme, scenario.keyA, at: Times.at(20)), scenario.registry) == nil)
+        let cases: [(Entry, RegistryError)] = [
+            (try scenario.custody(GLNs.other, scenario.keyA, at: Times.at(20)),
+             RegistryError("wrong-signer", "key \(id) belongs to \(GLNs.acme), not to signer \(GLNs.other)")),
+            (try scenario.custody(GLNs.acme, scenario.keyA, at: Times.at(20), algorithm: .p256),
+             RegistryError("wrong-algorithm", "key \(id) is ed25519, but the entry says p256")),
+            (try scenario.custody(GLNs.acme, scenario.keyA, at: Times.at(10) - 1),
+             RegistryError("key-not-yet-valid", "key \(id) is valid only from 2026-01-01T00:00:10.000Z")),
+            (try scenario.custody(GLNs.acme, scenario.keyA, at: Times.at(100)),
+             RegistryError("key-expired", "key \(id) expired at 2026-01-01T00:01:40.000Z")),
+        ]
+        for (entry, error) in cases {
+            #expect(scenario.checkError(entry) == error)
+            #expect(Self.cachedError(&cache, entry, scenario.registry) == error)
+        }
+        #expect(Self.cachedError(&cache, try scenario.custody(GLNs.acme, scenario.keyA, at: Times.at(99)), scenario.registry) == nil)
+    }
+
+    @Test("a partner and a key registered between two entries are seen: the role and the key found after the change")
+    func registrationBetweenEntries() throws {
+        var scenario = try Scenario()
+        var cache = RegistryLookupCache()
+        let keyC = try PrivateKey.generate(.p256)
+        #expect(cache.role(of: GLNs.third, in: scenario.registry) == nil)
+        #expect(cache.role(of: GLNs.third, in: scenario.registry) == nil)
+        let early = try scenario.custody(GLNs.third, keyC, at: Times.at(20))
+        #expect(Self.cachedError(&cache, early, scenario.registry) == RegistryError("unknown-key", "key \(keyC.publicKey.keyID) is not registered"))
+        try scenario.accept(scenario.ledger.operatorEntry(OperatorBody.partnerRegister,
+                                                          registerBody(gln: GLNs.third, key: keyC.publicKey, role: .dispenser), at: Times.at(21)))
+        #expect(cache.role(of: GLNs.third, in: scenario.registry) == .dispenser)
+        #expect(cache.role(of: GLNs.other, in: scenario.registry) == .wholesaler)
+        #expect(try cache.authorizedKey(for: try scenario.custody(GLNs.third, keyC, at: Times.at(22)), in: scenario.registry) == keyC.publicKey)
+        // A second key added for the same partner is found too.
+        let keyD = try PrivateKey.generate(.ed25519)
+        let withD = try scenario.custody(GLNs.third, keyD, at: Times.at(23))
+        #expect(Self.cachedError(&cache, withD, scenario.registry)?.code == "unknown-key")
+        try scenario.accept(scenario.ledger.operatorEntry(OperatorBody.partnerKeyAdd,
+            PartnerKeyAddBody(gln: GLNs.third, key: KeyGrant(publicKey: keyD.publicKey, validFrom: Times.genesis)).json, at: Times.at(24)))
+        #expect(try cache.authorizedKey(for: try scenario.custody(GLNs.third, keyD, at: Times.at(25)), in: scenario.registry) == keyD.publicKey)
+    }
+}
