@@ -15,7 +15,7 @@
 # 13.8k verifies/s per core falling to 10k after 15 s). So each round also measures OpenSSL *sustained* for as
 # long as the verify ran (SUSTAINED=0 skips it): one core, and every core at once (`-multi`), and prints the
 # ratio to those too. The 3-second brackets stay the headline figure.
-# The custody replay's memory: the hash-only pass with the replay in memory (it grows ~600 bytes per identifier)
+# The custody replay's memory: the hash-only pass with the replay in memory (it grows ~260 bytes per identifier)
 # beside the same pass bounded to REPLAY_MIB (default 64) MiB, spilling to a scratch file in $TMPDIR: compare
 # the `peak memory` figures and the rates (the spill's cost).
 # Usage: [ROUNDS=3] [SUSTAINED=1] tools/bench-verify.sh [N] [REPLAY_MIB]
