@@ -28,7 +28,7 @@ public final class SignatureChecker {
 
     private var contexts: [ObjectIdentifier: Context] = [:]
     /// SHA-256 of P-256 messages, fed piece by piece.
-    private let digest: OpaquePointer
+    private let hasher = SHA256()
     /// Ed25519 messages gathered from their pieces; kept between signatures.
     private var gathered: [UInt8] = []
     /// Contexts kept before the cache is emptied (a registry of many keys must not make it grow without bound).
@@ -36,15 +36,9 @@ public final class SignatureChecker {
     /// The largest gathering buffer kept after a signature (a rare huge body must not pin its memory).
     private let keptCapacity = 1 << 20
 
-    public init() {
-        guard let digest = EVP_MD_CTX_new() else { fatalError("OpenSSL: EVP_MD_CTX_new failed (out of memory)") }
-        self.digest = digest
-    }
+    public init() {}
 
-    deinit {
-        removeAll()
-        EVP_MD_CTX_free(digest)
-    }
+    deinit { removeAll() }
 
     /// Checks a signature in the ledger's fixed form (Ed25519: 64 bytes; P-256: 64 bytes `r ‖ s`) by `key`.
     public func isValid(_ signature: [UInt8], for message: [UInt8], by key: PublicKey) -> Bool {
@@ -82,19 +76,10 @@ public final class SignatureChecker {
             if verified { return true }
         case .p256:
             guard signature.count == 64, let context = context(for: key) else { return false }
-            guard EVP_DigestInit_ex(digest, SHA256Algorithm.shared.md, nil) == 1 else {
-                fatalError("OpenSSL: cannot initialise SHA-256: \(CryptoError.openSSL("init SHA-256"))")
-            }
-            message { piece in
-                if piece.count > 0 { EVP_DigestUpdate(digest, piece.baseAddress, piece.count) }
-            }
-            var hash: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
-            let verified = withUnsafeMutableBytes(of: &hash) { hash -> Bool in
-                let bytes = hash.baseAddress!.assumingMemoryBound(to: UInt8.self)
-                var length: UInt32 = 0
-                guard EVP_DigestFinal_ex(digest, bytes, &length) == 1 else { return false }
-                return ECDSASignature.withDER(fromRaw: signature) { der in
-                    EVP_PKEY_verify(context, der.baseAddress, der.count, bytes, Int(length)) == 1
+            message { hasher.update($0) }
+            let verified = hasher.finalizeDigest().withUnsafeBytes { hash in
+                ECDSASignature.withDER(fromRaw: signature) { der in
+                    EVP_PKEY_verify(context, der.baseAddress, der.count, hash.baseAddress, hash.count) == 1
                 } ?? false
             }
             if verified { return true }
