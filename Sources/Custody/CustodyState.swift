@@ -123,11 +123,15 @@ final class LotBox: Sendable, Hashable {
 
     /// True when `body` commissions this lot (the same GTIN, lot, expiry and product).
     func isLot(of body: CommissionBody) -> Bool {
-        gtin == body.gtin && lot == body.lot && expiry == body.expiry && product == body.product
+        isLot(gtin: body.gtin, lot: body.lot, expiry: body.expiry, product: body.product)
+    }
+
+    private func isLot(gtin: String, lot: String, expiry: String, product: ProductMaster) -> Bool {
+        self.gtin == gtin && self.lot == lot && self.expiry == expiry && self.product == product
     }
 
     static func == (lhs: LotBox, rhs: LotBox) -> Bool {
-        lhs === rhs || (lhs.gtin == rhs.gtin && lhs.lot == rhs.lot && lhs.expiry == rhs.expiry && lhs.product == rhs.product)
+        lhs === rhs || lhs.isLot(gtin: rhs.gtin, lot: rhs.lot, expiry: rhs.expiry, product: rhs.product)
     }
 
     func hash(into hasher: inout Hasher) {

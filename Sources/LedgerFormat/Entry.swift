@@ -217,7 +217,7 @@ public enum EntryFormat {
 
     /// The entry hash of canonical entry bytes.
     public static func entryHash(ofCanonicalBytes bytes: [UInt8]) -> [UInt8] {
-        SHA256.hash(parts: [entryDomain, bytes])
+        bytes.withUnsafeBytes { entryDigest(ofCanonicalBytes: $0).bytes }
     }
 
     /// The entry hash of canonical entry bytes given as a raw buffer, as an inline digest (no copy, no allocation).

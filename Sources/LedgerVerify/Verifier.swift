@@ -219,10 +219,6 @@ struct VerifyState {
         keep(seq, hash?.hex, kind, reason, location: location.description)
     }
 
-    mutating func add(_ seq: UInt64, _ hash: [UInt8], _ kind: FindingKind, _ reason: String, location: FrameRef) {
-        keep(seq, Hex.encode(hash), kind, reason, location: location.description)
-    }
-
     mutating func add(_ seq: UInt64, _ hash: Digest32?, _ kind: FindingKind, _ reason: String, location: String? = nil) {
         keep(seq, hash?.hex, kind, reason, location: location)
     }
@@ -329,7 +325,6 @@ struct VerifyState {
         }
         let custody = checkBody(entry, frame.body, storedHash, location)
         checkSignature(entry, frame)
-        // The custody rules take the hash as bytes (a shipment's key).
         if let custody { checkCustody(entry, custody, storedHash, location) }
         expectedSeq = seq + 1  // resynchronise on what was found (FORMAT.md §9): one misplaced entry, not a cascade
         // Chain on from the stored hash: one altered entry gives one set of findings, not a cascade.
