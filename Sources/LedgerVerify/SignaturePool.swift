@@ -46,12 +46,12 @@ final class SignaturePool: @unchecked Sendable {
     private let checkedCount = Mutex<UInt64>(0)
     private var pending: [VerifyJob] = []
 
-    init(workers: Int = onlineProcessorCount, batchSize: Int = 512) {
+    init(workers: Int = onlineProcessorCount, batchSize: Int = 512, keyTableThreshold: Int = 1_024) {
         self.workers = max(1, workers)
         self.batchSize = batchSize
         slots = DispatchSemaphore(value: self.workers * 2)
         queues = (0..<self.workers).map { DispatchQueue(label: "custody-ledger.verify.signatures.\($0)") }
-        checkers = (0..<self.workers).map { _ in CheckerBox() }
+        checkers = (0..<self.workers).map { _ in CheckerBox(SignatureChecker(keyTableThreshold: keyTableThreshold)) }
         pending.reserveCapacity(batchSize)
     }
 
@@ -90,5 +90,6 @@ final class SignaturePool: @unchecked Sendable {
 
 /// A `SignatureChecker` handed to the serial queue that alone uses it.
 private final class CheckerBox: @unchecked Sendable {
-    let checker = SignatureChecker()
+    let checker: SignatureChecker
+    init(_ checker: SignatureChecker) { self.checker = checker }
 }

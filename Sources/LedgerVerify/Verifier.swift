@@ -80,14 +80,20 @@ public struct VerifyOptions: Sendable {
     /// memory (about 260 bytes per identifier ever commissioned, see docs/AUDIT.md). The findings are the same either way.
     public var replay: ReplayBudget?
 
+    /// A P-256 key gets its own table of multiples (`P256KeyTable`, about half the cost of each later verification)
+    /// on a signature thread once it has signed this many of the entries checked there; `Int.max` verifies every
+    /// P-256 signature with OpenSSL's `EVP_PKEY_verify` alone (for comparison). The findings are the same either way.
+    public var p256KeyTableThreshold: Int
+
     public init(trustAnchor: PublicKey? = nil, maxFindings: Int = 100, checkpoints: [Checkpoint] = [], signaturesFrom: UInt64 = 0,
-                workers: Int? = nil, replay: ReplayBudget? = nil) {
+                workers: Int? = nil, replay: ReplayBudget? = nil, p256KeyTableThreshold: Int = 1_024) {
         self.trustAnchor = trustAnchor
         self.maxFindings = maxFindings
         self.checkpoints = checkpoints
         self.signaturesFrom = signaturesFrom
         self.workers = workers ?? onlineProcessorCount
         self.replay = replay
+        self.p256KeyTableThreshold = p256KeyTableThreshold
     }
 }
 
@@ -210,7 +216,7 @@ struct VerifyState {
 
     init(options: VerifyOptions) {
         self.options = options
-        pool = SignaturePool(workers: options.workers)
+        pool = SignaturePool(workers: options.workers, keyTableThreshold: options.p256KeyTableThreshold)
         spill = options.replay.map(ReplaySpill.init)
         custody = CustodyState(backing: spill)
     }

@@ -2,7 +2,8 @@
 //
 //   ledger-bench append-single DIR COUNT ALG     COUNT appends of one entry each (one fdatasync each)
 //   ledger-bench append-batched DIR COUNT BATCH ALG
-//   ledger-bench verify DIR [WORKERS] [hash-only|full] [REPLAY_MIB]   REPLAY_MIB bounds the custody replay (spills past it)
+//   ledger-bench verify DIR [WORKERS] [hash-only|full|one-shot] [REPLAY_MIB]   REPLAY_MIB bounds the custody replay (spills past it);
+//     one-shot: P-256 signatures through EVP_PKEY_verify alone, no key tables
 //   ledger-bench epcis-import DIR EVENTS     a generated EPCIS document of EVENTS events imported as one batch
 //   ledger-bench epcis-xml-generate FILE EVENTS   a DSCSA-style EPCIS 1.2 XML document (tools/bench-epcis-xml.sh)
 //   ledger-bench epcis-xml FILE                   read it, hash every event, beside a plain byte scan
@@ -97,18 +98,21 @@ do {
         let elapsed = now() - start
         print("append_batched_\(arguments[5])_entries_per_s \(Int(Double(count) / elapsed)) entries/s (\(count) entries in batches of \(batch))")
     case "verify":
-        // verify DIR [WORKERS] [hash-only|full] [REPLAY_MIB]
+        // verify DIR [WORKERS] [hash-only|full|one-shot] [REPLAY_MIB]
         let workers = arguments.count > 3 ? Int(arguments[3]) : nil
         let hashOnly = arguments.count > 4 && arguments[4] == "hash-only"
+        let oneShot = arguments.count > 4 && arguments[4] == "one-shot"
         let replay = try arguments.count > 5 ? ReplayBudget(memoryMiB: Int(arguments[5]) ?? 0) : nil
         let start = now()
-        let options = VerifyOptions(signaturesFrom: hashOnly ? UInt64.max : 0, workers: workers, replay: replay)
+        let options = VerifyOptions(signaturesFrom: hashOnly ? UInt64.max : 0, workers: workers, replay: replay,
+                                    p256KeyTableThreshold: oneShot ? .max : 1_024)
         let report = try Verifier(layout: StoreLayout(directory: directory), options: options).run()
         let elapsed = now() - start
         guard report.isClean else { fail("verify found \(report.findings.count) findings: \(report.findings.first!)") }
         var mode = hashOnly ? "hashes, chain, Merkle root, bodies, registry and custody; no signatures" : "everything, \(options.workers) signature workers"
+        if oneShot { mode += ", P-256 without key tables" }
         mode += replay == nil ? "; custody replay in memory" : "; custody replay within \(arguments[5]) MiB, \(report.replaySpills) spills"
-        print("verify\(hashOnly ? "_hash_only" : "")_entries_per_s \(Int(Double(report.entriesChecked) / elapsed)) entries/s, \(Int(Double(report.bytesScanned) / elapsed / 1_048_576)) MiB/s (\(report.entriesChecked) entries, \(report.bytesScanned / 1_048_576) MiB, \(String(format: elapsed)) s; \(mode); peak memory \(peakMemoryMiB()) MiB)")
+        print("verify\(hashOnly ? "_hash_only" : oneShot ? "_one_shot" : "")_entries_per_s \(Int(Double(report.entriesChecked) / elapsed)) entries/s, \(Int(Double(report.bytesScanned) / elapsed / 1_048_576)) MiB/s (\(report.entriesChecked) entries, \(report.bytesScanned / 1_048_576) MiB, \(String(format: elapsed)) s; \(mode); peak memory \(peakMemoryMiB()) MiB)")
     case "verify-generate":
         // verify-generate DIR COUNT ALG: a ledger of COUNT commission entries, signed in parallel, written in
         // 10,000-entry batches straight through the store (the rules hold: every serial is new).
