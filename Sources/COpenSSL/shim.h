@@ -84,13 +84,13 @@ static inline cl_p256_table *cl_p256_table_new(const unsigned char *point, size_
     ok = key && EC_POINT_oct2point(table->keyCurve, key, point, length, table->bn) == 1
         && EC_POINT_is_at_infinity(table->keyCurve, key) == 0
         && EC_GROUP_set_generator(table->keyCurve, key, EC_GROUP_get0_order(table->curve), BN_value_one()) == 1;
-#pragma clang diagnostic push
-#pragma clang diagnostic ignored "-Wdeprecated-declarations"
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
     // Deprecated in OpenSSL 3.0 (with the other EC_GROUP internals) but present through 3.x: the only way to
     // have OpenSSL's P-256 code build its comb table for a generator other than G.
     ok = ok && EC_GROUP_precompute_mult(table->keyCurve, table->bn) == 1
         && EC_GROUP_have_precompute_mult(table->keyCurve) == 1;
-#pragma clang diagnostic pop
+#pragma GCC diagnostic pop
     EC_POINT_free(key);
     if (ok) {
         table->sum = EC_POINT_new(table->curve);
