@@ -45,6 +45,9 @@ struct VerifyCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Threads that check signatures (default: one per core); as many prepare frames ahead of the checks (1 to 1024).",
                                valueName: "N"))
     var workers: Int?
+    @Flag(name: .customLong("openssl-only"),
+          help: "Check every P-256 signature with OpenSSL's own ECDSA verification alone, without per-key tables (slower; the same findings).")
+    var opensslOnly = false
 
     func run() throws {
         if let workers, !(1...1024).contains(workers) {
@@ -86,10 +89,12 @@ struct VerifyCommand: ParsableCommand {
                 checkpointProblems.append("the stored checkpoint (\(CheckpointFiles.latestPath(in: options.layout))) is not validly signed by the operator key: \(error)")
             }
         }
+        var verifyOptions = VerifyOptions(trustAnchor: anchor, maxFindings: max, checkpoints: checkpoints, signaturesFrom: signaturesFrom,
+                                          workers: workers, replay: replay)
+        if opensslOnly { verifyOptions.p256KeyTableThreshold = .max }
         var result: VerifyReport
         do {
-            result = try Verifier(layout: options.layout, options: VerifyOptions(trustAnchor: anchor, maxFindings: max, checkpoints: checkpoints,
-                                                                               signaturesFrom: signaturesFrom, workers: workers, replay: replay)).run()
+            result = try Verifier(layout: options.layout, options: verifyOptions).run()
         } catch let error as ReplaySpillError {
             throw CommandFailure(status: Status.io, "\(error)")
         }

@@ -150,6 +150,11 @@ struct CLITests {
         #expect(findings.first?["kind"] as? String == "entry-hash")
         #expect((findings.first?["entryHash"] as? String)?.count == 64)
         #expect(result.stderr.contains("first bad entry 2"))
+        // OpenSSL's own verification alone (no P-256 key tables) finds the same.
+        let opensslOnly = try ledger.ledger(["verify", "--data", ledger.data, "--json", "--openssl-only"])
+        #expect(opensslOnly.status == 1)
+        let again = try #require(try JSONSerialization.jsonObject(with: Data(opensslOnly.stdout.utf8)) as? [String: Any])
+        #expect((again["findings"] as? [[String: Any]])?.map { $0["reason"] as? String } == findings.map { $0["reason"] as? String })
     }
 
     @Test("show prints every field; an unknown seq is a usage error")
