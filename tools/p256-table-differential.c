@@ -9,6 +9,7 @@
 //   for real; the doubling case u1·G = u2·Q (e = r·d, a valid signature); the infinity case u1·G = −u2·Q
 //   (e = −r·d, every s invalid); 1 to 3 random bit flips in r ‖ s ‖ digest; and, on keys derived the Wycheproof way
 //   (Q = r⁻¹·(s·R − e·G) for a point R whose x lies in [n, p)), valid signatures whose x wraps (r = x − n).
+// First, cl_p256_table_new must refuse six public keys that are not points of the curve.
 //
 // Usage: p256-table-differential [cases [seed]]   (default 1000000 cases, seed 1)
 // Prints the number of cases of each kind, and every disagreement; exits 1 on any disagreement or table error.
@@ -95,8 +96,8 @@ static void key_close(key_t *key) {
 // ---- the comparison ----
 enum { VALID = 1, INVALID = 0, UNKNOWN = -1 };
 static const char *kind_names[] = {
-    "valid signature", "negated-s twin", "edge r or s", "edge digest, signed", "doubling u1·G = u2·Q",
-    "infinity u1·G = −u2·Q", "bit flips", "wrapped x (r = x − n)", "wrapped x, r = x (out of range)",
+    "valid signature", "negated-s twin", "edge r or s", "edge digest, signed", "doubling u1*G = u2*Q",
+    "infinity u1*G = -u2*Q", "bit flips", "wrapped x (r = x - n)", "wrapped x, r = x (out of range)",
     "wrong key"};
 enum { K_VALID, K_TWIN, K_EDGE_RS, K_EDGE_DIGEST, K_DOUBLING, K_INFINITY, K_FLIPS, K_WRAPPED, K_WRAPPED_UNREDUCED,
        K_WRONG_KEY, K_COUNT };
@@ -362,6 +363,41 @@ static void wrapped_key_cases(void) {
     BN_CTX_end(ctx);
 }
 
+/// cl_p256_table_new must refuse what is not a point of the curve: a point off it, coordinates ≥ p, (0, 0), the
+/// one-byte encoding of ∞, a truncated point. Returns how many it accepted (each printed).
+static int table_new_refusals(void) {
+    int accepted_bad = 0;
+    unsigned char point[65];
+    EC_POINT *Q = EC_POINT_new(group);
+    BIGNUM *d = BN_new();
+    CHECK(Q && d, "refusals: allocation");
+    random_below(d, n);
+    CHECK(EC_POINT_mul(group, Q, d, NULL, NULL, ctx)
+          && EC_POINT_point2oct(group, Q, POINT_CONVERSION_UNCOMPRESSED, point, 65, ctx) == 65, "refusals: point");
+    struct { const char *what; unsigned char bytes[65]; size_t length; } cases[6];
+    int count = 0;
+    cases[count].what = "y + 1 (off the curve)"; memcpy(cases[count].bytes, point, 65); cases[count].bytes[64] ^= 1;
+    cases[count++].length = 65;
+    cases[count].what = "x = p"; memcpy(cases[count].bytes, point, 65); put32(cases[count].bytes + 1, p);
+    cases[count++].length = 65;
+    cases[count].what = "(0, 0)"; memset(cases[count].bytes, 0, 65); cases[count].bytes[0] = 4; cases[count++].length = 65;
+    cases[count].what = "infinity (one zero byte)"; cases[count].bytes[0] = 0; cases[count++].length = 1;
+    cases[count].what = "64 of the 65 bytes"; memcpy(cases[count].bytes, point, 64); cases[count++].length = 64;
+    cases[count].what = "no bytes"; cases[count++].length = 0;
+    for (int i = 0; i < count; i++) {
+        cl_p256_table *table = cl_p256_table_new(cases[i].bytes, cases[i].length);
+        ERR_clear_error();
+        if (table != NULL) {
+            fprintf(stderr, "DISAGREEMENT: cl_p256_table_new accepted %s\n", cases[i].what);
+            cl_p256_table_free(table);
+            accepted_bad++;
+        }
+    }
+    EC_POINT_free(Q);
+    BN_free(d);
+    return accepted_bad;
+}
+
 static void random_key(key_t *key) {
     BIGNUM *d = BN_new();
     EC_POINT *Q = EC_POINT_new(group);
@@ -382,6 +418,9 @@ int main(int argc, char **argv) {
     CHECK(ctx && group && p && EC_GROUP_get_curve(group, p, NULL, NULL, ctx), "P-256 group");
     n = EC_GROUP_get0_order(group);
     setup_edges();
+
+    int bad_keys = table_new_refusals();
+    disagreements += (unsigned long long)bad_keys;
 
     struct timespec start, end;
     clock_gettime(CLOCK_MONOTONIC, &start);
@@ -404,6 +443,7 @@ int main(int argc, char **argv) {
     clock_gettime(CLOCK_MONOTONIC, &end);
     double seconds = (double)(end.tv_sec - start.tv_sec) + (double)(end.tv_nsec - start.tv_nsec) / 1e9;
 
+    printf("p256-table-differential: cl_p256_table_new refused %d of 6 bad public keys\n", 6 - bad_keys);
     printf("p256-table-differential: seed %llu, %llu random keys with known d, %llu keys derived for a wrapped x\n",
            (unsigned long long)seed, keys, derived);
     for (int k = 0; k < K_COUNT; k++)
