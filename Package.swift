@@ -63,7 +63,8 @@ let package = Package(
                                                             "LedgerStore", "LedgerCrypto", "LedgerFormat"]),
         .testTarget(
             name: "LedgerCryptoTests",
-            dependencies: ["LedgerCrypto"],
+            // COpenSSL: OpenSSL's own EVP_PKEY_verify is the reference the P-256 edge vectors are checked against.
+            dependencies: ["LedgerCrypto", "COpenSSL"],
             resources: [.copy("Resources")]
         ),
         .testTarget(name: "LedgerFormatTests", dependencies: ["LedgerFormat", "GS1", "LedgerCrypto"], resources: [.copy("Resources")]),
