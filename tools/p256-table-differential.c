@@ -9,7 +9,8 @@
 //   for real; the doubling case u1·G = u2·Q (e = r·d, a valid signature); the infinity case u1·G = −u2·Q
 //   (e = −r·d, every s invalid); 1 to 3 random bit flips in r ‖ s ‖ digest; and, on keys derived the Wycheproof way
 //   (Q = r⁻¹·(s·R − e·G) for a point R whose x lies in [n, p)), valid signatures whose x wraps (r = x − n).
-// First, cl_p256_table_new must refuse six public keys that are not points of the curve.
+// First, cl_p256_table_new must refuse seven public keys: six that are not points of the curve, and a good point in
+// compressed form (the table takes only the canonical 65-byte uncompressed form).
 //
 // Usage: p256-table-differential [cases [seed]]   (default 1000000 cases, seed 1)
 // Prints the number of cases of each kind, and every disagreement; exits 1 on any disagreement or table error.
@@ -364,7 +365,7 @@ static void wrapped_key_cases(void) {
 }
 
 /// cl_p256_table_new must refuse what is not a point of the curve: a point off it, coordinates ≥ p, (0, 0), the
-/// one-byte encoding of ∞, a truncated point. Returns how many it accepted (each printed).
+/// one-byte encoding of ∞, a truncated point; and a good point compressed. Returns how many it accepted (each printed).
 static int table_new_refusals(void) {
     int accepted_bad = 0;
     unsigned char point[65];
@@ -374,7 +375,7 @@ static int table_new_refusals(void) {
     random_below(d, n);
     CHECK(EC_POINT_mul(group, Q, d, NULL, NULL, ctx)
           && EC_POINT_point2oct(group, Q, POINT_CONVERSION_UNCOMPRESSED, point, 65, ctx) == 65, "refusals: point");
-    struct { const char *what; unsigned char bytes[65]; size_t length; } cases[6];
+    struct { const char *what; unsigned char bytes[65]; size_t length; } cases[7];
     int count = 0;
     cases[count].what = "y + 1 (off the curve)"; memcpy(cases[count].bytes, point, 65); cases[count].bytes[64] ^= 1;
     cases[count++].length = 65;
@@ -384,6 +385,10 @@ static int table_new_refusals(void) {
     cases[count].what = "infinity (one zero byte)"; cases[count].bytes[0] = 0; cases[count++].length = 1;
     cases[count].what = "64 of the 65 bytes"; memcpy(cases[count].bytes, point, 64); cases[count++].length = 64;
     cases[count].what = "no bytes"; cases[count++].length = 0;
+    // A good point in another SEC 1 form: the table takes only the ledger's canonical 65-byte 04 ‖ x ‖ y.
+    cases[count].what = "the same point compressed (33 bytes)";
+    CHECK(EC_POINT_point2oct(group, Q, POINT_CONVERSION_COMPRESSED, cases[count].bytes, 65, ctx) == 33, "refusals: compressed");
+    cases[count++].length = 33;
     for (int i = 0; i < count; i++) {
         cl_p256_table *table = cl_p256_table_new(cases[i].bytes, cases[i].length);
         ERR_clear_error();
@@ -443,7 +448,7 @@ int main(int argc, char **argv) {
     clock_gettime(CLOCK_MONOTONIC, &end);
     double seconds = (double)(end.tv_sec - start.tv_sec) + (double)(end.tv_nsec - start.tv_nsec) / 1e9;
 
-    printf("p256-table-differential: cl_p256_table_new refused %d of 6 bad public keys\n", 6 - bad_keys);
+    printf("p256-table-differential: cl_p256_table_new refused %d of 7 bad public keys\n", 7 - bad_keys);
     printf("p256-table-differential: seed %llu, %llu random keys with known d, %llu keys derived for a wrapped x\n",
            (unsigned long long)seed, keys, derived);
     for (int k = 0; k < K_COUNT; k++)

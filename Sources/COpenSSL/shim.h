@@ -67,9 +67,11 @@ static inline void cl_p256_table_free(cl_p256_table *table) {
     OPENSSL_free(table);
 }
 
-/// Builds the table for the public key whose SEC 1 point (65 bytes, uncompressed) is given; NULL when any step
-/// fails (not a point of the curve, out of memory). Costs about as much as 400 verifications.
+/// Builds the table for the public key whose SEC 1 point (65 bytes, uncompressed: 04 ‖ x ‖ y) is given; NULL when
+/// any step fails (another form, not a point of the curve, out of memory, an OpenSSL built without its deprecated
+/// functions). Costs about as much as 400 verifications.
 static inline cl_p256_table *cl_p256_table_new(const unsigned char *point, size_t length) {
+    if (point == NULL || length != 65 || point[0] != 0x04) return NULL;
     cl_p256_table *table = OPENSSL_zalloc(sizeof(cl_p256_table));
     if (table == NULL) return NULL;
     table->curve = EC_GROUP_new_by_curve_name(NID_X9_62_prime256v1);
@@ -84,6 +86,10 @@ static inline cl_p256_table *cl_p256_table_new(const unsigned char *point, size_
     ok = key && EC_POINT_oct2point(table->keyCurve, key, point, length, table->bn) == 1
         && EC_POINT_is_at_infinity(table->keyCurve, key) == 0
         && EC_GROUP_set_generator(table->keyCurve, key, EC_GROUP_get0_order(table->curve), BN_value_one()) == 1;
+#if defined(OPENSSL_NO_DEPRECATED_3_0)
+    // An OpenSSL built without its deprecated functions: no tables; the caller verifies with EVP_PKEY_verify.
+    ok = 0;
+#else
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
     // Deprecated in OpenSSL 3.0 (with the other EC_GROUP internals) but present through 3.x: the only way to
@@ -91,6 +97,7 @@ static inline cl_p256_table *cl_p256_table_new(const unsigned char *point, size_
     ok = ok && EC_GROUP_precompute_mult(table->keyCurve, table->bn) == 1
         && EC_GROUP_have_precompute_mult(table->keyCurve) == 1;
 #pragma GCC diagnostic pop
+#endif
     EC_POINT_free(key);
     if (ok) {
         table->sum = EC_POINT_new(table->curve);
