@@ -26,7 +26,7 @@ struct PreparedReadTests {
                     seen.append(value)
                 }
             }
-            try map.finish { seen.append($0) }
+            map.finish { seen.append($0) }
         }
         #expect(seen == Array(0..<10))
     }
