@@ -113,6 +113,7 @@ public struct UnitTable: Sendable, Equatable {
         out.reserveCapacity(taken.reduce(0) { $0 + $1.count })
         for index in taken.indices {
             while let record = taken[index].popLast() { out.append(record) }
+            taken[index] = []  // frees the drained chunk now: the records are held once, plus one chunk at most
         }
         return out
     }

@@ -28,7 +28,9 @@ public final class CustodyIndex: CustodyBacking, @unchecked Sendable {
     private let partyCache = Mutex<[String: Int64]>([:])
     /// Records read or written recently, so rule checks do not query SQLite for units they just touched.
     /// Every change goes through `commit`, which refreshes it; it is emptied when it outgrows `cacheLimit`.
-    private let recordCache = Mutex<[UnitID: UnitRecord]>([:])
+    /// A `UnitTable` (records in chunks under 8-byte slots) rather than a dictionary of records: about half the
+    /// memory per record, and growing it copies no record.
+    private let recordCache = Mutex<UnitTable>(UnitTable())
     /// The most records `recordCache` holds before it is emptied.
     public var cacheLimit = 400_000
     private let glnCache = Mutex<[Int64: String]>([:])
@@ -164,7 +166,17 @@ public final class CustodyIndex: CustodyBacking, @unchecked Sendable {
     // MARK: Writing
 
     /// Records `entries` and the custody changes they made, in one transaction.
-    public func commit(entries: [AppendedEntry], changes: CustodyState.Changes) throws {
+    ///
+    /// `changes` is consumed: a part is released as soon as it is written (the unit events and containment
+    /// changes before the record cache is refreshed), so a large batch's commit holds less at once.
+    public func commit(entries: [AppendedEntry], changes: consuming CustodyState.Changes) throws {
+        // Owned here alone (taken out of `changes`), so emptying them frees their storage.
+        var events = changes.events
+        var containment = changes.containment
+        changes.events = []
+        changes.containment = []
+        let units = changes.units
+        changes.units = []
         try pool.write { db in
             let insertEntry = try db.cachedStatement(sql: """
                 INSERT INTO entries(seq, hash, type, signer, segment, offset, length) VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -187,7 +199,7 @@ public final class CustodyIndex: CustodyBacking, @unchecked Sendable {
                 """)
             var ids: [UnitID: Int64] = [:]
             var lotsSeen = Set<UInt64>()
-            for record in changes.units {
+            for record in units {
                 if let lot = record.lot, lotsSeen.insert(lot.commissionSeq).inserted {
                     try insertLot.execute(arguments: [Int64(lot.commissionSeq), lot.gtin, lot.lot, lot.expiry, lot.product.json.canonicalString])
                 }
@@ -202,14 +214,15 @@ public final class CustodyIndex: CustodyBacking, @unchecked Sendable {
             }
             // Only packing, unpacking and decommissioning out of a container change a unit's container.
             let setParent = try db.cachedStatement(sql: "UPDATE units SET parent = ?, parent_since = ? WHERE id = ?")
-            let moved = Set(changes.containment.map(\.child))
-            for record in changes.units where moved.contains(record.id) {
+            var moved = Set(containment.map(\.child))
+            for record in units where moved.contains(record.id) {
                 try setParent.execute(arguments: [try record.parent.map { try unitID($0, ids, db) }, record.parentSince.map(Int64.init), ids[record.id]!])
             }
             let insertEvent = try db.cachedStatement(sql: """
                 INSERT OR REPLACE INTO unit_events(unit, seq, via, owner, possessor, state, parent) VALUES (?, ?, ?, ?, ?, ?, ?)
                 """)
-            for event in changes.events {
+            moved = []
+            for event in events {
                 try insertEvent.execute(arguments: [
                     try unitID(event.unit, ids, db), Int64(event.seq), try event.via.map { try unitID($0, ids, db) },
                     try party(event.owner, db), try event.possessor.map { try party($0, db) }, event.state,
@@ -218,13 +231,16 @@ public final class CustodyIndex: CustodyBacking, @unchecked Sendable {
             }
             let closeContainment = try db.cachedStatement(sql: "UPDATE containment SET to_seq = ? WHERE child = ? AND to_seq IS NULL")
             let openContainment = try db.cachedStatement(sql: "INSERT INTO containment(parent, from_seq, child) VALUES (?, ?, ?)")
-            for change in changes.containment {
+            events = []
+            for change in containment {
                 let child = try unitID(change.child, ids, db)
                 try closeContainment.execute(arguments: [Int64(change.seq), child])
                 if let parent = change.parent {
                     try openContainment.execute(arguments: [try unitID(parent, ids, db), Int64(change.seq), child])
                 }
             }
+            containment = []
+            ids = [:]
             let deleteShipment = try db.cachedStatement(sql: "DELETE FROM shipments WHERE hash = ?")
             for hash in changes.closedShipments {
                 try deleteShipment.execute(arguments: [hash])
@@ -232,12 +248,13 @@ public final class CustodyIndex: CustodyBacking, @unchecked Sendable {
             let insertShipment = try db.cachedStatement(sql: """
                 INSERT OR REPLACE INTO shipments(hash, seq, kind, from_party, to_party, items) VALUES (?, ?, ?, ?, ?, ?)
                 """)
-            cache(changes.units)
             for shipment in changes.openShipments {
                 try insertShipment.execute(arguments: [shipment.hash, Int64(shipment.seq), shipment.kind.rawValue, try party(shipment.from, db),
                                            try party(shipment.to, db), JSONValue.array(shipment.items.map { .string($0.canonical) }).canonicalString])
             }
             try Self.insertEPCISEvents(changes.epcisEvents, db)
+            // Last, when the events and containment changes above are released.
+            cache(units)
         }
     }
 
@@ -277,10 +294,11 @@ public final class CustodyIndex: CustodyBacking, @unchecked Sendable {
         return record
     }
 
+    /// Caches `records`; a batch of more than `cacheLimit` records leaves only its last `cacheLimit` cached.
     private func cache(_ records: [UnitRecord]) {
         recordCache.withLock { cache in
-            if cache.count + records.count > cacheLimit { cache.removeAll(keepingCapacity: true) }
-            for record in records { cache[record.id] = record }
+            if cache.count + records.count > cacheLimit { cache.removeAll() }
+            for record in records.suffix(cacheLimit) { cache.store(record) }
         }
     }
 

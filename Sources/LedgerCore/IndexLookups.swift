@@ -6,8 +6,9 @@ import Synchronization
 /// the index does not hold are remembered until the next commit, so a batch that creates many new serials
 /// and SSCCs asks SQLite about each one once rather than at every rule that looks it up.
 ///
-/// Only the ledger's single writer commits to the index, and it calls `committed()` after every commit, so a
-/// remembered absence is never stale while the rules use it.
+/// Only the ledger's single writer commits to the index, and it calls `committed()` as it commits (after the log
+/// write, before the index commit, with no lookup in between), so a remembered absence is never stale while the
+/// rules use it.
 final class IndexLookups: CustodyBacking, Sendable {
     /// The persistent index.
     let index: CustodyIndex
@@ -32,7 +33,7 @@ final class IndexLookups: CustodyBacking, Sendable {
 
     func transferHash(_ seq: UInt64) -> String? { index.transferHash(seq) }
 
-    /// Forgets every remembered absence: the index has just been committed to (or failed part-way).
+    /// Forgets every remembered absence: the index is about to be committed to.
     func committed() { absent.withLock { $0.removeAll() } }
 
     /// How many absences are remembered (for tests).

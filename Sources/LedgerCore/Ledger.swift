@@ -357,12 +357,14 @@ public final class Ledger {
         let appended = try writer.append(pending, now: now)
         custody.commitBatch()
         registry = scratch
+        // The remembered absences are stale from here on; forgotten before the commit, so a large batch's set
+        // is not held through it (nothing looks units up in between).
+        lookups.committed()
         do {
             try index.commit(entries: appended, changes: custody.takeChanges())
         } catch {
             indexError = error
         }
-        lookups.committed()
         do {
             try merkle.append(leafHashes: appended.map { Merkle.leafHash($0.entry.canonicalBytes) })
             try writeCheckpoint()

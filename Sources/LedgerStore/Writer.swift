@@ -328,6 +328,9 @@ public final class SegmentWriter {
 
     // MARK: Append
 
+    /// The frames of a batch are written in blocks of about this many bytes (one write each), then synced once.
+    static let writeBlockBytes = 1 << 20
+
     /// Appends `pending` as one batch, durably; returns the entries as written.
     ///
     /// `now` is the append time in ms since the epoch; append times never go backwards.
@@ -337,33 +340,45 @@ public final class SegmentWriter {
         let appendedAt = max(now, head?.appendedAt ?? now)
         var nextSeq = head.map { $0.seq + 1 } ?? 0
         var previousHash = head?.hash ?? EntryFormat.zeroHash
-        var frames: [UInt8] = []
         var appended: [AppendedEntry] = []
         appended.reserveCapacity(pending.count)
+        // First the entries, their hashes and their frames' offsets (the batch's size decides the segment); the
+        // frames are then encoded again and written a block at a time, so a large batch is never framed whole in
+        // memory. The bytes written are the same.
         var offsets: [Int] = []
-        for (index, item) in pending.enumerated() {
+        offsets.reserveCapacity(pending.count)
+        var batchSize = 0
+        for item in pending {
             let entry = Entry(seq: nextSeq, appendedAt: appendedAt, prevHash: previousHash,
                               submission: item.submission, signature: item.signature)
             let bytes = entry.canonicalBytes
             let hash = EntryFormat.entryHash(ofCanonicalBytes: bytes)
-            offsets.append(frames.count)
-            Frame.encode(canonicalBytes: bytes, hash: hash, batchEnd: index == pending.count - 1, into: &frames)
+            offsets.append(batchSize)
+            batchSize += Frame.headerSize + bytes.count + Frame.trailerSize
             appended.append(AppendedEntry(entry: entry, hash: hash, location: FrameLocation(segment: 0, offset: 0, length: 0)))
             previousHash = hash
             nextSeq += 1
         }
         let firstSeq = appended[0].entry.seq
-        if segment == nil || (segmentSize > SegmentHeader.size && segmentSize + frames.count > segmentLimit) {
+        if segment == nil || (segmentSize > SegmentHeader.size && segmentSize + batchSize > segmentLimit) {
             try createSegment(firstSeq: firstSeq)
         }
         for index in appended.indices {
-            let end = index + 1 < offsets.count ? offsets[index + 1] : frames.count
+            let end = index + 1 < offsets.count ? offsets[index + 1] : batchSize
             appended[index].location = FrameLocation(segment: segment!.nameSeq, offset: segmentSize + offsets[index], length: end - offsets[index])
         }
         let path = segment!.path
         let sizeBefore = segmentSize
         do {
-            try POSIX.writeAll(segmentFD, frames, path: path)
+            var block: [UInt8] = []
+            block.reserveCapacity(min(batchSize, Self.writeBlockBytes + Self.writeBlockBytes / 2))
+            for (index, entry) in appended.enumerated() {
+                Frame.encode(canonicalBytes: entry.entry.canonicalBytes, hash: entry.hash, batchEnd: index == appended.count - 1, into: &block)
+                if block.count >= Self.writeBlockBytes || index == appended.count - 1 {
+                    try POSIX.writeAll(segmentFD, block, path: path)
+                    block.removeAll(keepingCapacity: true)
+                }
+            }
             try POSIX.fdatasync(segmentFD, path: path)
         } catch {
             // Nothing was acknowledged: take back whatever part reached the file.
@@ -371,7 +386,7 @@ public final class SegmentWriter {
             _ = Glibc.fsync(segmentFD)
             throw error
         }
-        segmentSize += frames.count
+        segmentSize += batchSize
         let last = appended[appended.count - 1]
         head = Head(seq: last.entry.seq, hash: last.hash, appendedAt: last.entry.appendedAt)
         // The batch is durable and acknowledged: a failure to update the advisory HEAD record must not

@@ -66,6 +66,36 @@ struct SegmentStoreTests {
         }
     }
 
+    @Test("a batch larger than the writer's 1 MiB write block is written block by block, byte for byte the batch framed whole")
+    func batchInBlocks() throws {
+        try withTemporaryDirectory { directory in
+            let layout = StoreLayout(directory: directory + "/ledger")
+            let factory = try EntryFactory()
+            let writer = try SegmentWriter(layout: layout, create: true)
+            defer { writer.close() }
+            let first = try writer.append(factory.pending(0..<1), now: 1000)
+            // 1,500 entries of about 1.2 KB: about 1.8 MiB of frames, so two blocks and a partial third.
+            let head = try #require(writer.head)
+            let segment = layout.logDirectory + "/" + StoreLayout.segmentName(firstSeq: 0)
+            let before = try Disk.size(segment)
+            let batch = try writer.append(factory.pending(1..<1501, padding: 1000), now: 2000)
+            var expected: [UInt8] = []
+            var previous = head.hash
+            for (index, item) in try factory.pending(1..<1501, padding: 1000).enumerated() {
+                let entry = Entry(seq: UInt64(index + 1), appendedAt: 2000, prevHash: previous, submission: item.submission, signature: item.signature)
+                let hash = EntryFormat.entryHash(ofCanonicalBytes: entry.canonicalBytes)
+                Frame.encode(canonicalBytes: entry.canonicalBytes, hash: hash, batchEnd: index == 1499, into: &expected)
+                previous = hash
+            }
+            #expect(expected.count > 3 << 19)
+            let file = try Disk.read(segment)
+            #expect(Array(file[before...]) == expected)
+            #expect(try batch.map(\.location.offset) == frameLocations(layout).dropFirst().map(\.offset))
+            #expect(batch.last?.hash == previous && writer.head?.hash == previous)
+            #expect(try allEntries(layout).map(\.hash) == first.map(\.hash) + batch.map(\.hash))
+        }
+    }
+
     @Test("segments roll over at segmentLimit, a batch never spans two, and scans cross segments")
     func rollover() throws {
         try withTemporaryDirectory { directory in
