@@ -104,8 +104,8 @@ do {
         let oneShot = arguments.count > 4 && arguments[4] == "one-shot"
         let replay = try arguments.count > 5 ? ReplayBudget(memoryMiB: Int(arguments[5]) ?? 0) : nil
         let start = now()
-        let options = VerifyOptions(signaturesFrom: hashOnly ? UInt64.max : 0, workers: workers, replay: replay,
-                                    p256KeyTableThreshold: oneShot ? .max : 1_024)
+        var options = VerifyOptions(signaturesFrom: hashOnly ? UInt64.max : 0, workers: workers, replay: replay)
+        if oneShot { options.p256KeyTableThreshold = .max }
         let report = try Verifier(layout: StoreLayout(directory: directory), options: options).run()
         let elapsed = now() - start
         guard report.isClean else { fail("verify found \(report.findings.count) findings: \(report.findings.first!)") }
