@@ -11,7 +11,10 @@ public enum Frame {
     /// The largest entry a frame may carry.
     public static let maxEntryBytes = EntryFormat.maxBodyBytes + 4096
 
-    /// Frames one entry: header, canonical bytes, entry hash.
+    /// The length of the frame of an entry of `entryByteCount` canonical bytes: header, entry, hash.
+    public static func size(entryByteCount: Int) -> Int { headerSize + entryByteCount + trailerSize }
+
+    /// Frames one entry: header, canonical bytes, entry hash (`size(entryByteCount:)` bytes).
     public static func encode(canonicalBytes: [UInt8], hash: [UInt8], batchEnd: Bool, into out: inout [UInt8]) {
         var writer = ByteWriter(capacity: headerSize)
         writer.u32(magic)
@@ -44,7 +47,7 @@ public enum Frame {
         guard flags & ~flagBatchEnd == 0 else { return .malformed(reason: "unknown frame flags 0x\(String(flags, radix: 16))") }
         let length = Int((5..<9).reduce(UInt32(0)) { $0 << 8 | UInt32(buffer[offset + $1]) })
         guard length <= maxEntryBytes else { return .malformed(reason: "entry length \(length) exceeds the limit of \(maxEntryBytes) bytes") }
-        let total = headerSize + length + trailerSize
+        let total = size(entryByteCount: length)
         guard available >= total else { return .incomplete(needed: total) }
         let entryStart = offset + headerSize
         return .frame(entry: entryStart..<entryStart + length,

@@ -354,7 +354,7 @@ public final class SegmentWriter {
             let bytes = entry.canonicalBytes
             let hash = EntryFormat.entryHash(ofCanonicalBytes: bytes)
             offsets.append(batchSize)
-            batchSize += Frame.headerSize + bytes.count + Frame.trailerSize
+            batchSize += Frame.size(entryByteCount: bytes.count)
             appended.append(AppendedEntry(entry: entry, hash: hash, location: FrameLocation(segment: 0, offset: 0, length: 0)))
             previousHash = hash
             nextSeq += 1
